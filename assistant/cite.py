@@ -107,12 +107,14 @@ def check_answer(answer: str, sources: Sequence[Source]) -> CheckResult:
 
     1. Every marker group is rewritten: numbers naming a source are kept and
        written as [n][m]…; numbers naming no source are stripped and reported.
-    2. Every quotation (「…」 or “…”) is attributed to the marker group nearest
-       to it in its own sentence, the one after it preferred (the prompt asks
-       for 「quote」[n]); with none in the sentence, to the next group after it,
+    2. Every quotation (「…」 or “…”) is attributed to the nearest marker group
+       after it and the nearest before it, as far as they lie in its own
+       sentence (the nearer first, the one after on a tie: the prompt asks for
+       「quote」[n]); with neither in its sentence, to the next group after it,
        else the last one before it. It passes when it is a verbatim span
-       (`verify_quote`) of one of the sources of that group, or of the group on
-       the other side within the same sentence.
+       (`verify_quote`) of a source of one of those groups; a failure is
+       reported against the first number of the first group.
+    3. ok: at least one valid marker and no failed quotation.
     """
     by_n = {s.n: s for s in sources}
     used: list[int] = []
@@ -183,10 +185,7 @@ def _attribute(text: str, qs: int, qe: int, groups: list[_Group]) -> list[_Group
     if before is not None and not _SENTENCE_END.search(text, before.end, qs):
         same.append((qs - before.end, 1, before))
     if same:
-        # The marker after the quotation wins unless the one before is nearer.
-        same.sort(key=lambda t: (t[1], t[0]))
-        if len(same) == 2 and same[1][0] < same[0][0]:
-            same.reverse()
+        same.sort(key=lambda t: (t[0], t[1]))  # nearer first; on a tie, the one after
         return [g for _, _, g in same]
     if after is not None:
         return [after]

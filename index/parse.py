@@ -21,6 +21,7 @@ from .units import find_units, normalise_units
 
 _N = f"[{CHINESE_NUMERAL_CHARS}]+"
 _MD = re.compile(r"^(#{1,6}\s*|\*\*|>\s*)+")
+_MD_TAIL = re.compile(r"\s*(\*\*|#{1,6})$")
 _CHAPTER = re.compile(rf"^(?:({_N})\s*[、．.]|第({_N})章)\s*(.*)$")
 _PAREN = re.compile(rf"^[（(]\s*({_N})\s*[）)]\s*(.*)$")
 _ARABIC = re.compile(r"^(\d{1,3})\s*(?:[.．、](?!\d)|\s(?=\D))\s*(.*)$")
@@ -136,6 +137,7 @@ def _split_lines(source: str) -> list[Line]:
             content = content[md.end():].strip()
             if not content:
                 continue
+        content = _MD_TAIL.sub("", content)
         start = m.start() + lead
         out.append(Line(start, start + len(content), content, number))
     return out

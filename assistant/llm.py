@@ -1,0 +1,378 @@
+"""Generated answers from an OpenAI-compatible endpoint (vLLM, Ollama, hosted), checked.
+
+The default answer is extractive; this module is used only when an endpoint is
+configured. Whatever the endpoint returns goes through `cite.check_answer`, and
+`generate_answer` never raises: any failure gives `ok=False` with a reason in
+Chinese that the caller shows when it falls back to the extractive answer.
+
+- `load_prompts(folder)`: the system prompt and the user template, validated
+  at load time (`PromptError`).
+- `format_sources(sources)`: the numbered sources block, clause text
+  delimited as data.
+- `stream_answer(...)`: text deltas from `langchain_openai.ChatOpenAI` in
+  streaming mode; raises `LLMError` on any endpoint failure and when the
+  overall deadline `cfg.timeout_s` passes (a slow trickle of tokens too).
+- `generate_answer(...)`: collects the stream, runs the citation check.
+
+No retries (the fallback is the caller's job and must be fast) and no LangSmith
+tracing: every call runs under `langsmith.tracing_context(enabled=False)`,
+whatever LANGSMITH_* / LANGCHAIN_* variables say.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import re
+import string
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from assistant.cite import CheckResult, Source, check_answer
+
+__all__ = [
+    "DEFAULT_PROMPTS_DIR",
+    "LLMConfig",
+    "LLMError",
+    "LLMResult",
+    "PromptError",
+    "Prompts",
+    "build_messages",
+    "format_sources",
+    "generate_answer",
+    "load_prompts",
+    "stream_answer",
+]
+
+log = logging.getLogger(__name__)
+
+DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+SYSTEM_FILE = "answer_system.txt"
+USER_FILE = "answer_user.txt"
+# Variables each template must use (all of them) and may use (only these).
+_SYSTEM_VARS: frozenset[str] = frozenset()
+_USER_VARS: frozenset[str] = frozenset({"question", "sources"})
+
+ABSTAIN_PHRASE = "这些文件没有涉及"
+_FALLBACK = "，已改用抽取式回答"
+
+
+# ----------------------------------------------------------------------------- config
+
+
+@dataclass(frozen=True)
+class LLMConfig:
+    base_url: str  # e.g. http://127.0.0.1:8000/v1
+    model: str
+    api_key: str = "EMPTY"
+    timeout_s: float = 20.0  # overall deadline for one answer, first byte to last
+    temperature: float = 0.0
+    max_tokens: int = 800
+
+
+class PromptError(ValueError):
+    """A prompt file is missing or its template variables are wrong."""
+
+
+class LLMError(RuntimeError):
+    """The endpoint failed. `kind`: timeout, connection, http, api, broken,
+    length, filtered, incomplete; `reason`: a sentence in Chinese for the user."""
+
+    def __init__(self, kind: str, reason: str, *, status: int | None = None) -> None:
+        super().__init__(f"{kind}: {reason}")
+        self.kind = kind
+        self.reason = reason
+        self.status = status
+
+
+@dataclass(frozen=True)
+class LLMResult:
+    text: str  # the checked answer (unknown markers stripped), or "" on endpoint errors
+    used: list[int] = field(default_factory=list)
+    ok: bool = False
+    reason: str = ""  # empty when ok; else why, in Chinese, to show the user
+    abstained: bool = False  # the model said the sources do not cover the question
+    check: CheckResult | None = None  # details (unknown markers, failed quotes)
+    elapsed_s: float = 0.0
+
+
+# ---------------------------------------------------------------------------- prompts
+
+
+@dataclass(frozen=True)
+class Prompts:
+    system: str  # sent as is (after `{{`/`}}` unescaping)
+    user: str  # template with {question} and {sources}
+
+    def render_user(self, question: str, sources_block: str) -> str:
+        return self.user.format(question=question, sources=sources_block)
+
+
+def _template_fields(text: str, name: str) -> set[str]:
+    try:
+        parsed = list(string.Formatter().parse(text))
+    except ValueError as e:  # a lone "{" or "}"
+        raise PromptError(f"{name}: {e} (write literal braces as {{{{ and }}}})") from e
+    out: set[str] = set()
+    for _literal, fname, spec, conv in parsed:
+        if fname is None:
+            continue
+        if fname == "" or fname.isdigit():
+            raise PromptError(f"{name}: positional field {{{fname}}} is not allowed")
+        if spec or conv:
+            raise PromptError(f"{name}: {{{fname}}} must not have a conversion or format spec")
+        out.add(fname)
+    return out
+
+
+def _check_template(text: str, name: str, allowed: frozenset[str]) -> None:
+    found = _template_fields(text, name)
+    unknown = sorted(found - allowed)
+    missing = sorted(allowed - found)
+    if unknown:
+        raise PromptError(
+            f"{name}: unknown variable(s) {', '.join('{' + u + '}' for u in unknown)}; "
+            f"allowed: {', '.join('{' + a + '}' for a in sorted(allowed)) or 'none'}"
+        )
+    if missing:
+        raise PromptError(
+            f"{name}: missing variable(s) {', '.join('{' + m + '}' for m in missing)}"
+        )
+
+
+def load_prompts(folder: str | Path | None = None) -> Prompts:
+    """Read answer_system.txt and answer_user.txt from `folder` (default: repo prompts/).
+
+    Raises PromptError when a file is missing or empty, when a template uses an
+    unknown {variable} (the system prompt takes none; the user template takes
+    {question} and {sources}) or misses a required one.
+    """
+    folder = Path(folder) if folder is not None else DEFAULT_PROMPTS_DIR
+    texts: dict[str, str] = {}
+    for fname in (SYSTEM_FILE, USER_FILE):
+        path = folder / fname
+        try:
+            texts[fname] = path.read_text(encoding="utf-8").strip()
+        except OSError as e:
+            raise PromptError(f"cannot read prompt {path}: {e}") from e
+        if not texts[fname]:
+            raise PromptError(f"prompt {path} is empty")
+    _check_template(texts[SYSTEM_FILE], SYSTEM_FILE, _SYSTEM_VARS)
+    _check_template(texts[USER_FILE], USER_FILE, _USER_VARS)
+    return Prompts(system=texts[SYSTEM_FILE].format(), user=texts[USER_FILE])
+
+
+# ---------------------------------------------------------------------------- sources
+
+# The data delimiters used in the prompt; occurrences inside data are defused so
+# a clause or question cannot close its block and speak outside it.
+_DELIM = re.compile(r"<(\s*/?\s*)(source|question)\b", re.IGNORECASE)
+
+
+def _defuse(text: str) -> str:
+    return _DELIM.sub(lambda m: "＜" + m.group(1) + m.group(2), text)
+
+
+def format_sources(sources: Sequence[Source]) -> str:
+    """The numbered sources block: "[1] label\\n<source>\\ntext\\n</source>\\n\\n[2] …"."""
+    blocks = []
+    for s in sources:
+        label = " ".join(_defuse(s.label).split())
+        blocks.append(f"[{s.n}] {label}\n<source>\n{_defuse(s.text.strip())}\n</source>")
+    return "\n\n".join(blocks)
+
+
+def build_messages(question: str, sources: Sequence[Source], prompts: Prompts) -> list[dict[str, str]]:
+    """The chat messages: the fixed system prompt, then one user message holding
+    the delimited sources and question (both data)."""
+    user = prompts.render_user(_defuse(question.strip()), format_sources(sources))
+    return [
+        {"role": "system", "content": prompts.system},
+        {"role": "user", "content": user},
+    ]
+
+
+# ---------------------------------------------------------------------------- streaming
+
+
+@lru_cache(maxsize=8)
+def _chat_model(cfg: LLMConfig) -> Any:
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        model=cfg.model,
+        base_url=cfg.base_url,  # explicit: wins over OPENAI_*/LANGSMITH_GATEWAY env
+        api_key=cfg.api_key or "EMPTY",
+        timeout=cfg.timeout_s,  # httpx connect/read/write timeout, per operation
+        max_retries=0,
+        temperature=cfg.temperature,
+        max_tokens=cfg.max_tokens,  # sent as max_completion_tokens by ChatOpenAI
+        streaming=True,
+        stream_usage=False,  # no stream_options: many compatible servers reject it
+        use_responses_api=False,  # chat completions, whatever the model name or env
+        output_version="v0",  # string content, whatever LC_OUTPUT_VERSION says
+    )
+
+
+def _error_from(exc: BaseException) -> LLMError:
+    import openai
+
+    if isinstance(exc, LLMError):
+        return exc
+    if isinstance(exc, openai.APITimeoutError):
+        return LLMError("timeout", "大模型服务超时" + _FALLBACK)
+    if isinstance(exc, openai.APIConnectionError):
+        return LLMError("connection", "无法连接大模型服务" + _FALLBACK)
+    if isinstance(exc, openai.APIStatusError):
+        code = exc.status_code
+        return LLMError("http", f"大模型服务返回错误（HTTP {code}）" + _FALLBACK, status=code)
+    if isinstance(exc, openai.APIError):
+        return LLMError("api", "大模型服务报告错误" + _FALLBACK)
+    return LLMError("broken", "大模型服务的回答中断或格式错误" + _FALLBACK)
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):  # content blocks
+        return "".join(
+            b if isinstance(b, str) else str(b.get("text", ""))
+            for b in content
+            if isinstance(b, str) or (isinstance(b, dict) and b.get("type") == "text")
+        )
+    return ""
+
+
+def _produce(llm: Any, messages: list[dict[str, str]], out: queue.Queue, stop: threading.Event) -> None:
+    """Worker thread: iterate the LangChain stream, pass (kind, value) items to `out`."""
+    from langsmith import tracing_context
+
+    try:
+        with tracing_context(enabled=False):
+            for chunk in llm.stream(messages, config={"callbacks": []}):
+                if stop.is_set():
+                    break  # closes the stream and its HTTP response
+                delta = _text_of(chunk.content)
+                finish = (chunk.response_metadata or {}).get("finish_reason")
+                out.put(("delta", delta, finish))
+        out.put(("end", None, None))
+    except BaseException as e:  # noqa: BLE001 - everything is reported to the consumer
+        out.put(("error", e, None))
+
+
+def stream_answer(
+    question: str,
+    sources: Sequence[Source],
+    cfg: LLMConfig,
+    prompts: Prompts,
+) -> Iterator[str]:
+    """Yield the answer's text deltas as the endpoint streams them.
+
+    Raises LLMError on HTTP errors, connection failures, timeouts, a broken or
+    incomplete stream (no finish_reason), a truncated answer
+    (finish_reason "length") or a filtered one. The deadline is overall:
+    cfg.timeout_s from the call to the last token, so a slow trickle of tokens
+    times out too. The HTTP work runs in a daemon thread; on a timeout or when
+    the consumer stops early the thread is told to stop and closes the response
+    at its next chunk (or its socket read times out, after cfg.timeout_s at most).
+    """
+    messages = build_messages(question, sources, prompts)
+    deadline = time.monotonic() + cfg.timeout_s
+    try:
+        llm = _chat_model(cfg)
+    except Exception as e:  # bad config (e.g. malformed base_url)
+        raise LLMError("config", "大模型服务配置有误" + _FALLBACK) from e
+    out: queue.Queue = queue.Queue()
+    stop = threading.Event()
+    worker = threading.Thread(
+        target=_produce, args=(llm, messages, out, stop), name="llm-stream", daemon=True
+    )
+    worker.start()
+    finish: str | None = None
+    try:
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise LLMError("timeout", "大模型服务超时" + _FALLBACK)
+            try:
+                kind, value, fin = out.get(timeout=remaining)
+            except queue.Empty:
+                raise LLMError("timeout", "大模型服务超时" + _FALLBACK) from None
+            if kind == "error":
+                raise _error_from(value) from value
+            if kind == "end":
+                break
+            if fin:
+                finish = fin
+            if value:
+                yield value
+    finally:
+        stop.set()
+    if finish is None:
+        raise LLMError("incomplete", "大模型服务的回答不完整" + _FALLBACK)
+    if finish == "length":
+        raise LLMError("length", "大模型回答过长被截断" + _FALLBACK)
+    if finish == "content_filter":
+        raise LLMError("filtered", "大模型回答被服务方过滤" + _FALLBACK)
+
+
+_THINK = re.compile(r"^\s*<think>.*?</think>\s*", re.DOTALL)
+
+
+def generate_answer(
+    question: str,
+    sources: Sequence[Source],
+    cfg: LLMConfig,
+    prompts: Prompts,
+    on_delta: Callable[[str], None] | None = None,
+) -> LLMResult:
+    """Stream an answer (deltas to `on_delta`), then check its citations. Never raises.
+
+    ok=False, with a reason in Chinese, on endpoint errors, the deadline
+    (cfg.timeout_s overall), empty output, an abstention, an answer without a
+    valid [n] marker, or a quotation not verbatim in its cited source.
+    """
+    t0 = time.monotonic()
+
+    def done(**kw: Any) -> LLMResult:
+        return LLMResult(elapsed_s=time.monotonic() - t0, **kw)
+
+    if not sources:
+        return done(text="", reason="没有可供大模型引用的条文" + _FALLBACK)
+    parts: list[str] = []
+    try:
+        for delta in stream_answer(question, sources, cfg, prompts):
+            parts.append(delta)
+            if on_delta is not None:
+                on_delta(delta)
+    except LLMError as e:
+        log.warning("LLM answer failed (%s): %s", e.kind, e.__cause__ or e)
+        return done(text="", reason=e.reason)
+    except Exception as e:  # noqa: BLE001 - e.g. on_delta failed
+        log.exception("LLM answer failed")
+        return done(text="", reason=f"大模型回答处理出错（{type(e).__name__}）" + _FALLBACK)
+
+    raw = _THINK.sub("", "".join(parts)).strip()
+    if not raw:
+        return done(text="", reason="大模型没有返回内容" + _FALLBACK)
+    chk = check_answer(raw, sources)
+    if chk.ok:
+        return done(text=chk.text, used=chk.used, ok=True, check=chk)
+    if chk.failed_quotes:
+        reason = "大模型回答中的引文与原文不符" + _FALLBACK
+    elif ABSTAIN_PHRASE in chk.text:
+        return done(
+            text=chk.text,
+            used=chk.used,
+            reason="大模型认为这些文件没有涉及该问题" + _FALLBACK,
+            abstained=True,
+            check=chk,
+        )
+    else:
+        reason = "大模型回答没有标注有效的来源" + _FALLBACK
+    return done(text=chk.text, used=chk.used, reason=reason, check=chk)
