@@ -46,6 +46,7 @@ __all__ = [
     "format_sources",
     "generate_answer",
     "load_prompts",
+    "prepare",
     "stream_answer",
 ]
 
@@ -200,6 +201,19 @@ def build_messages(question: str, sources: Sequence[Source], prompts: Prompts) -
 # ---------------------------------------------------------------------------- streaming
 
 
+def prepare(cfg: LLMConfig) -> Any:
+    """Build (once per config, cached) the ChatOpenAI client for `cfg`.
+
+    Call it at start-up when an endpoint is configured: the first call imports
+    langchain_openai, which takes a second or two. No request is sent. Raises
+    LLMError(kind="config") when the configuration is rejected.
+    """
+    try:
+        return _chat_model(cfg)
+    except Exception as e:  # noqa: BLE001 - e.g. a malformed base_url
+        raise LLMError("config", "大模型服务配置有误" + _FALLBACK) from e
+
+
 @lru_cache(maxsize=8)
 def _chat_model(cfg: LLMConfig) -> Any:
     from langchain_openai import ChatOpenAI
@@ -219,7 +233,8 @@ def _chat_model(cfg: LLMConfig) -> Any:
     )
 
 
-def _error_from(exc: BaseException) -> LLMError:
+def _error_from(exc: BaseException, *, started: bool = False) -> LLMError:
+    """Map what the stream raised (openai / httpx / JSON errors) to an LLMError."""
     import openai
 
     if isinstance(exc, LLMError):
@@ -227,6 +242,8 @@ def _error_from(exc: BaseException) -> LLMError:
     if isinstance(exc, openai.APITimeoutError):
         return LLMError("timeout", "大模型服务超时" + _FALLBACK)
     if isinstance(exc, openai.APIConnectionError):
+        if started:  # the stream began, then the connection dropped
+            return LLMError("broken", "大模型服务的回答中断或格式错误" + _FALLBACK)
         return LLMError("connection", "无法连接大模型服务" + _FALLBACK)
     if isinstance(exc, openai.APIStatusError):
         code = exc.status_code
@@ -282,17 +299,15 @@ def stream_answer(
     at its next chunk (or its socket read times out, after cfg.timeout_s at most).
     """
     messages = build_messages(question, sources, prompts)
+    llm = prepare(cfg)  # the first call imports langchain_openai (~2 s): not on the clock
     deadline = time.monotonic() + cfg.timeout_s
-    try:
-        llm = _chat_model(cfg)
-    except Exception as e:  # bad config (e.g. malformed base_url)
-        raise LLMError("config", "大模型服务配置有误" + _FALLBACK) from e
     out: queue.Queue = queue.Queue()
     stop = threading.Event()
     worker = threading.Thread(
         target=_produce, args=(llm, messages, out, stop), name="llm-stream", daemon=True
     )
     worker.start()
+    started = False  # a chunk arrived: the endpoint answered and began streaming
     finish: str | None = None
     try:
         while True:
@@ -304,9 +319,10 @@ def stream_answer(
             except queue.Empty:
                 raise LLMError("timeout", "大模型服务超时" + _FALLBACK) from None
             if kind == "error":
-                raise _error_from(value) from value
+                raise _error_from(value, started=started) from value
             if kind == "end":
                 break
+            started = True
             if fin:
                 finish = fin
             if value:

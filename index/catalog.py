@@ -11,7 +11,7 @@ from .records import Document
 CATALOG_FILE = "catalog.toml"
 ALIASES_FILE = "unit_aliases.toml"
 _REQUIRED = ("id", "title", "short_name", "city", "province", "issuer", "source")
-_OPTIONAL = ("number", "date", "district")
+_OPTIONAL = ("number", "date", "district", "aliases")
 _DOC_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})?$")
 
@@ -39,9 +39,12 @@ def load_catalog(seeds_dir: Path) -> list[Document]:
         missing = [k for k in _REQUIRED if not str(entry.get(k, "")).strip()]
         if missing:
             raise CatalogError(f"{where}: 缺少字段 {', '.join(missing)}")
-        bad = [k for k in _REQUIRED + _OPTIONAL if k in entry and not isinstance(entry[k], str)]
+        bad = [k for k in _REQUIRED + _OPTIONAL[:-1] if k in entry and not isinstance(entry[k], str)]
+        aliases = entry.get("aliases", [])
+        if not isinstance(aliases, list) or not all(isinstance(a, str) for a in aliases):
+            bad.append("aliases")
         if bad:
-            raise CatalogError(f"{where}: 字段 {', '.join(bad)} 应为字符串")
+            raise CatalogError(f"{where}: 字段 {', '.join(bad)} 应为字符串（aliases 为字符串列表）")
         doc_id = entry["id"]
         if not _DOC_ID.match(doc_id):
             raise CatalogError(f"{where}: id {doc_id!r} 只能用小写字母、数字和连字符（如 zhengzhou-opinions）")
@@ -65,6 +68,7 @@ def load_catalog(seeds_dir: Path) -> list[Document]:
                 number=entry.get("number", ""),
                 date=entry.get("date", ""),
                 district=entry.get("district", ""),
+                aliases=tuple(aliases),
             )
         )
     return docs

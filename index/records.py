@@ -19,6 +19,12 @@ class Document:
     number: str = ""
     date: str = ""
     district: str = ""
+    aliases: tuple[str, ...] = ()  # other names users call the place or document by
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        """Every name a question may use for this document's place."""
+        return tuple(n for n in (self.city, self.district, *self.aliases) if n)
 
     @property
     def place(self) -> str:

@@ -235,6 +235,15 @@ class _Server(ThreadingHTTPServer):
     allow_reuse_address = True
     state: _State
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Clients that hang up (timeouts, cut streams) are expected: stay quiet."""
+        import sys
+
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, socket.timeout, OSError)):
+            return
+        super().handle_error(request, client_address)
+
 
 class OpenAIStub:
     """The scripted server. Start with `start()` or a `with` block."""
