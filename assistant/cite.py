@@ -53,10 +53,10 @@ class CheckResult:
     ok: bool = False
 
 
-# A marker group: [1]  [1,2]  [1，2]  [1、2]  ［1］  [ 1 ]. One to three digits, so a
-# bracketed year such as [2023] is left alone; \d also takes full-width digits.
+# A marker group: [1]  [1,2]  [1，2]  [1、2]  ［1］  【1】  [ 1 ]. One to three digits,
+# so a bracketed year such as [2023] is left alone; \d also takes full-width digits.
 _MARKER = re.compile(
-    r"[\[［]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]］]"
+    r"[\[［【]\s*(\d{1,3}(?:\s*[,，、]\s*\d{1,3})*)\s*[\]］】]"
 )
 _MARKER_NUM = re.compile(r"\d{1,3}")
 # The same, with any horizontal space before it (removed with a stripped marker).
@@ -87,7 +87,7 @@ def verify_quote(quote: str, text: str) -> bool:
 def find_markers(answer: str) -> list[int]:
     """The citation numbers in `answer`, in order of appearance (repeats kept).
 
-    Accepts [1], [1][2], [1,2], [1，2], [1、2] and full-width ［1］.
+    Accepts [1], [1][2], [1,2], [1，2], [1、2], full-width ［1］ and 【1】.
     """
     out: list[int] = []
     for m in _MARKER.finditer(answer):
@@ -113,7 +113,8 @@ def check_answer(answer: str, sources: Sequence[Source]) -> CheckResult:
        「quote」[n]); with neither in its sentence, to the next group after it,
        else the last one before it. It passes when it is a verbatim span
        (`verify_quote`) of a source of one of those groups; a failure is
-       reported against the first number of the first group.
+       reported against the first number of the first group. A marker
+       written inside the quotation marks takes precedence.
     3. ok: at least one valid marker and no failed quotation.
     """
     by_n = {s.n: s for s in sources}
@@ -177,6 +178,9 @@ def check_answer(answer: str, sources: Sequence[Source]) -> CheckResult:
 
 def _attribute(text: str, qs: int, qe: int, groups: list[_Group]) -> list[_Group]:
     """The marker groups a quotation spanning text[qs:qe] is attributed to, best first."""
+    inside = [g for g in groups if g.start >= qs and g.end <= qe]
+    if inside:  # 「…[1]」
+        return inside
     after = next((g for g in groups if g.start >= qe), None)
     before = next((g for g in reversed(groups) if g.end <= qs), None)
     same: list[tuple[int, int, _Group]] = []  # (distance, 0 after / 1 before, group)

@@ -66,7 +66,7 @@ class Reply:
 class RecordedRequest:
     method: str
     path: str
-    headers: dict[str, str]
+    headers: dict[str, str]  # names lower-cased
     body: Any  # parsed JSON, or the raw text when it is not JSON, or None
 
     @property
@@ -101,7 +101,9 @@ class _Handler(BaseHTTPRequestHandler):
         st = self.server.state
         with st.lock:
             st.requests.append(
-                RecordedRequest(self.command, self.path, dict(self.headers.items()), body)
+                RecordedRequest(
+                    self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body
+                )
             )
 
     def _sleep(self, seconds: float) -> bool:

@@ -1,0 +1,168 @@
+"""`Assistant`: the one entry point the CLI, the chat page and the harness all use."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
+from functools import cached_property
+
+from index import Corpus, load_aliases, load_corpus
+from index.keyword import TokenMode, Tokenizer, idf_of
+
+from . import compose
+from .answer import Answer, Intent
+from .errors import UserError
+from .followup import rewrite
+from .judge import should_abstain
+from .query import CorpusView, Query, understand
+from .retrieve import Hit, Mode, Retriever, passage_text
+from .settings import Settings
+from .units_lookup import UnitDirectory
+
+
+class Assistant:
+    """Loads the corpus once; the dense index (embedder + Chroma) on first use."""
+
+    def __init__(self, settings: Settings | None = None, *, corpus: Corpus | None = None, dense=None,
+                 token_mode: TokenMode = TokenMode.BOTH):
+        self.settings = settings or Settings()
+        self.corpus = corpus or load_corpus(self.settings.seeds_dir)
+        self._dense_override = dense
+        terms = {c.title for c in self.corpus.clauses if c.title} | {u for c in self.corpus.clauses for u in c.units}
+        self.tokenizer = Tokenizer(token_mode, extra_terms=terms)
+        self.units = UnitDirectory(self.corpus.clauses, {d.doc_id: d.city for d in self.corpus.documents},
+                                   load_aliases(self.settings.seeds_dir))
+        self.view = CorpusView(self.corpus.documents, self.corpus.clauses, self.units, self.tokenizer)
+        self.ctx = compose.Context(
+            clauses={c.clause_id: c for c in self.corpus.clauses},
+            documents={d.doc_id: d for d in self.corpus.documents},
+            tokenize=self.tokenizer,
+            weight=lambda t: idf_of(self.retriever.bm25, t),
+        )
+
+    # ------------------------------------------------------------------ set-up
+
+    @cached_property
+    def dense_index(self):
+        """The embedder and the opened Chroma index, built on first use when missing or stale."""
+        from .dense import DenseIndex  # noqa: PLC0415 - the model loads only when needed
+
+        return DenseIndex.open(self.settings, self.corpus.clauses, self.corpus.documents, passage_text)
+
+    @cached_property
+    def retriever(self) -> Retriever:
+        dense = self._dense_override
+        if dense is None and self.settings.retrieval != "keyword":
+            dense = self.dense_index.search
+        return Retriever(self.corpus.clauses, self.tokenizer, dense)
+
+    def warm_up(self) -> None:
+        self.ask("知识产权保护")
+
+    # ------------------------------------------------------------------ asking
+
+    def understand(self, question: str, history: Sequence[str] = ()) -> Query:
+        if not question or not question.strip():
+            raise UserError("问题为空：请输入一个问题，例如“郑州开展铁拳专项行动的责任单位有哪些？”", exit_code=2)
+        text = rewrite(question, history, self.view) if history else question
+        return understand(text, self.view, self.settings.max_question_chars)
+
+    def search(self, q: Query, k: int, mode: Mode | None = None, doc_ids: Sequence[str] | None = None) -> list[Hit]:
+        mode = mode or Mode(self.settings.retrieval)
+        docs = q.doc_ids if doc_ids is None else doc_ids
+        return self.retriever.search(q.norm, k, docs, mode, tokens=q.tokens)
+
+    def ask(self, question: str, history: Sequence[str] = (), *, intent: Intent | None = None,
+            doc_ids: Sequence[str] = (), mode: Mode | None = None) -> Answer:
+        t0 = time.perf_counter()
+        q = self.understand(question, history)
+        if doc_ids:
+            q = replace(q, doc_ids=tuple(doc_ids))
+        if intent is not None:
+            q = replace(q, intent=intent)
+        t1 = time.perf_counter()
+        answer = self._answer(q, mode)
+        t2 = time.perf_counter()
+        answer.question = question
+        answer.rewritten = q.question if q.question != question else ""
+        if q.truncated:
+            answer.notice = (answer.notice + " " if answer.notice else "") + \
+                f"问题过长，只按前 {self.settings.max_question_chars} 个字检索。"
+        answer.timings_ms = {"understand": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
+        return answer
+
+    def rank(self, question: str, history: Sequence[str] = (), *, mode: Mode | None = None) -> list[str]:
+        """Clause ids best first, as the answer would cite them, then the rest of the search
+        (abstention aside): what retrieval metrics score."""
+        q = self.understand(question, history)
+        answer = self._answer(q, mode, allow_abstain=False)
+        ranked = [c.clause_id for c in answer.citations]
+        if q.intent not in (Intent.DEPARTMENT, Intent.CLAUSE_REF):
+            ranked += [h.clause_id for h in self.search(q, 10, mode) if h.clause_id not in ranked]
+        return ranked
+
+    def ask_stream(self, question: str, history: Sequence[str] = (), **kw) -> Iterator[tuple[str, Answer | None]]:
+        """Yields (text so far, None) while the answer is written, then (text, Answer)."""
+        answer = self.ask(question, history, **kw)
+        text = answer.answer
+        step = 12
+        for i in range(step, len(text), step):
+            yield text[:i], None
+        yield text, answer
+
+    def _answer(self, q: Query, mode: Mode | None, allow_abstain: bool = True) -> Answer:
+        ctx, k = self.ctx, self.settings.top_k
+        if q.intent is Intent.CLAUSE_REF and q.clause_refs:
+            return compose.clause_reference(ctx, q, q.clause_refs[:5])
+        if q.intent is Intent.DEPARTMENT and q.units:
+            per_doc: dict[str, tuple[str, list[str]]] = {}
+            for m in q.units:
+                per_doc.setdefault(m.doc_id, (m.unit, self.units.clauses_of(m.doc_id, m.unit)))
+            return compose.department(ctx, q, per_doc)
+        hits = self.search(q, max(k, 10), mode)
+        verdict = should_abstain(q, hits, ctx) if allow_abstain else ""
+        if not hits:
+            verdict = verdict or "没有检索到相关条款"
+        if verdict:
+            nearest = ctx.clauses[hits[0].clause_id] if hits else None
+            return compose.abstain(ctx, q, nearest, verdict)
+        if q.intent is Intent.COMPARE:
+            return compose.compare(ctx, q, self._best_per_doc(q, mode))
+        if q.intent is Intent.RESPONSIBILITY:
+            return compose.responsibility(ctx, q, _measures_first(hits)[0])
+        if q.intent is Intent.FACT:
+            front = next((ctx.clauses[h.clause_id] for h in hits if h.clause_id.endswith("#0.0")), None)
+            for doc_id in q.doc_ids[:1]:
+                front = ctx.clauses.get(f"{doc_id}#0.0", front)
+            meta = compose.metadata_fact(ctx, q, front) if front else None
+            if meta:
+                return meta
+        return compose.lookup(ctx, q, _focus(hits, k), k, q.intent if q.intent is Intent.FACT else Intent.LOOKUP)
+
+    def _best_per_doc(self, q: Query, mode: Mode | None) -> list[Hit]:
+        """One matching measure per compared document, in the order the places were named."""
+        docs = list(q.doc_ids) or [d.doc_id for d in self.corpus.documents]
+        best = []
+        for doc_id in docs:
+            hits = _measures_first(self.search(q, 3, mode, doc_ids=[doc_id]))
+            if hits:
+                best.append(hits[0])
+        if not q.doc_ids:  # 各地: the documents that speak to it, best first
+            top = best[0].score if best else 0
+            best = sorted((h for h in best if h.score >= 0.5 * top), key=lambda h: -h.score)
+        return best
+
+
+def _measures_first(hits: Sequence[Hit]) -> list[Hit]:
+    """Numbered measures before front matter and chapter text (which carry no units)."""
+    return sorted(hits, key=lambda h: h.clause_id.endswith(".0"))
+
+
+def _focus(hits: Sequence[Hit], k: int) -> list[Hit]:
+    """Keep the hits that stand out: drop the tail once scores fall well below the best."""
+    if not hits:
+        return []
+    top = hits[0].score
+    kept = [h for h in hits[:k] if h.score >= 0.55 * top]
+    return kept or list(hits[:1])

@@ -1,0 +1,184 @@
+"""Understanding a question before searching: which documents, department, clause, and kind.
+
+Pure functions over the question and a `CorpusView` built once from the catalog and the
+parsed clauses; nothing here names a particular document.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from index import Clause, Document
+from index.keyword import Tokenizer
+from index.normalize import clean, normalise
+from index.numerals import CHINESE_NUMERAL_CHARS, chinese_to_int
+
+from .answer import Intent
+from .units_lookup import UnitDirectory, UnitMatch
+
+_N = f"[{CHINESE_NUMERAL_CHARS}\\d]+"
+_CLAUSE_REF = [
+    re.compile(rf"第\s*[(（]\s*({_N})\s*[)）]\s*(?:条|项|款|点)?"),
+    re.compile(rf"第\s*({_N})\s*(?:条|项|款|点)"),
+    re.compile(rf"(?<![\w])[(（]\s*([{CHINESE_NUMERAL_CHARS}]+)\s*[)）](?:条|项|款)?"),
+    re.compile(r"\b(?:article|item|measure|clause)\s+(\d{1,3})\b"),
+]
+_COMPARE = re.compile(r"比较|对比|相比|比起|不同|区别|差异|异同|各地|各市|分别|哪些城市|哪个城市|哪几个|哪里更|compare|difference|differ|versus|\bvs\b")
+_WHO = re.compile(r"责任单位|牵头单位|负责单位|哪些部门|哪个部门|什么部门|哪些单位|哪个单位|哪家单位|由谁|谁负责|谁来|谁管|归谁|主管部门|由哪|哪些机构负责|who\b|which (?:department|agenc|unit|bod)|responsible")
+_DEPT_ASK = re.compile(r"负责|承担|牵头|参与|职责|分工|任务|涉及|担任|管哪些|管什么|responsible for|in charge")
+_FACT = re.compile(r"多少|几个|几家|几年|哪一年|哪年|何时|什么时候|时间|日期|目标|文号|字号|编号|发文|印发|比例|百分|达到|亿元|万元|数量|几项|截至|到哪|how (?:much|many)|when|what year|target|number|date")
+_PLAIN_CLAUSE_ASK = re.compile(r"讲的是什么|讲了什么|说的是什么|是什么内容|内容是什么|说了什么|原文|全文|讲什么|写了什么|具体内容")
+
+
+@dataclass(frozen=True)
+class Query:
+    question: str  # as asked, cleaned of invisible characters
+    norm: str  # search form
+    doc_ids: tuple[str, ...] = ()  # documents the question names; empty = all
+    places: tuple[str, ...] = ()  # corpus places named, in order of mention
+    foreign_places: tuple[str, ...] = ()  # places named that no document covers
+    units: tuple[UnitMatch, ...] = ()
+    clause_refs: tuple[str, ...] = ()
+    intent: Intent = Intent.LOOKUP
+    english: bool = False
+    truncated: bool = False
+    tokens: tuple[str, ...] = field(default=(), compare=False)
+
+
+class CorpusView:
+    """What query understanding needs to know about the corpus, computed once."""
+
+    def __init__(self, documents: Sequence[Document], clauses: Sequence[Clause], units: UnitDirectory, tokenizer: Tokenizer):
+        self.documents = list(documents)
+        self.clauses = list(clauses)
+        self.units = units
+        self.tokenizer = tokenizer
+        self._names = sorted(
+            ((normalise(n), d.doc_id) for d in self.documents for n in d.names), key=lambda t: -len(t[0])
+        )
+        self._distinct = _distinctive_title_terms(self.documents, tokenizer)
+        self._corpus_text = normalise("".join(c.text for c in clauses) + "".join(d.title + d.issuer for d in documents))
+        self._provinces = {normalise(d.province) for d in self.documents}
+
+    def docs_named(self, norm: str) -> tuple[list[str], list[str]]:
+        """(doc ids, place names) the question names; siblings narrowed by title words."""
+        places: list[tuple[int, str]] = []
+        docs: list[str] = []
+        taken = norm
+        for name, doc_id in self._names:
+            pos = taken.find(name) if not name.isascii() else _ascii_find(taken, name)
+            if pos >= 0:
+                if doc_id not in docs:
+                    docs.append(doc_id)
+                city = next(d.place for d in self.documents if d.doc_id == doc_id)
+                if city not in (p for _, p in places):
+                    places.append((pos, city))
+        if docs:
+            narrowed = [d for d in docs if any(t in norm for t in self._distinct.get(d, ()))]
+            docs = narrowed or docs
+        else:  # no place, but a document's own title words (实施方案 …)
+            docs = [d for d, terms in self._distinct.items() if any(t in norm for t in terms if len(t) >= 4)]
+        return docs, [p for _, p in sorted(places)]
+
+    def foreign_places(self, norm: str, named: Sequence[str]) -> list[str]:
+        """Places the question names that appear nowhere in the corpus (北京, 上海 …)."""
+        if any("\u4e00" <= ch <= "\u9fff" for ch in norm):
+            out = []
+            for word, flag in _posseg(norm):
+                if flag == "ns" and len(word) >= 2 and word not in self._corpus_text and word not in self._provinces:
+                    if not any(word in n or n in word for n in named):
+                        out.append(word)
+            return out
+        return []
+
+    def measure_clauses(self, number: int, doc_ids: Sequence[str]) -> list[str]:
+        return [c.clause_id for c in self.clauses if c.measure == number and (not doc_ids or c.doc_id in doc_ids)]
+
+
+def understand(question: str, view: CorpusView, max_chars: int = 500) -> Query:
+    text = clean(question)
+    truncated = len(text) > max_chars
+    text = text[:max_chars]
+    norm = normalise(text)
+    english = _is_english(norm)
+    doc_ids, places = view.docs_named(norm)
+    foreign = view.foreign_places(norm, places)
+    units = tuple(view.units.find(norm, doc_ids))
+    refs = tuple(_clause_refs(norm, view, doc_ids))
+    intent = _intent(norm, units, refs, places, english)
+    if intent is Intent.DEPARTMENT and doc_ids:
+        units = tuple(u for u in units if u.doc_id in doc_ids)
+    return Query(
+        question=text,
+        norm=norm,
+        doc_ids=tuple(doc_ids),
+        places=tuple(places),
+        foreign_places=tuple(foreign),
+        units=units,
+        clause_refs=refs,
+        intent=intent,
+        english=english,
+        truncated=truncated,
+        tokens=tuple(view.tokenizer(norm)),
+    )
+
+
+def _intent(norm: str, units: Sequence[UnitMatch], refs: Sequence[str], places: Sequence[str], english: bool) -> Intent:
+    if refs and (len(norm) <= 30 or _PLAIN_CLAUSE_ASK.search(norm)) and not _WHO.search(norm):
+        return Intent.CLAUSE_REF
+    if _COMPARE.search(norm) or len(places) >= 2:
+        return Intent.COMPARE
+    if units and _DEPT_ASK.search(norm) and not _WHO.search(norm.replace("负责", "")):
+        return Intent.DEPARTMENT
+    if _WHO.search(norm):
+        return Intent.RESPONSIBILITY
+    if refs:
+        return Intent.CLAUSE_REF
+    if _FACT.search(norm):
+        return Intent.FACT
+    return Intent.LOOKUP
+
+
+def _clause_refs(norm: str, view: CorpusView, doc_ids: Sequence[str]) -> list[str]:
+    for pattern in _CLAUSE_REF:
+        m = pattern.search(norm)
+        if m:
+            raw = m.group(1)
+            number = int(raw) if raw.isdigit() else chinese_to_int(raw)
+            return view.measure_clauses(number, doc_ids)
+    return []
+
+
+def _distinctive_title_terms(documents: Sequence[Document], tokenizer: Tokenizer) -> dict[str, set[str]]:
+    """Title words that tell a document from the others of its place (实施方案 vs 落实意见)."""
+    out: dict[str, set[str]] = {}
+    for d in documents:
+        siblings = [s for s in documents if s.place == d.place and s.doc_id != d.doc_id]
+        if not siblings:
+            continue
+        mine = {t for t in tokenizer(d.title) if not t.startswith("#")}
+        theirs = {t for s in siblings for t in tokenizer(s.title)}
+        tail = re.findall(r"[\u4e00-\u9fff]{2}$", re.sub(r"[（(].*?[)）]", "", normalise(d.title)))
+        out[d.doc_id] = {t for t in mine - theirs if len(t) >= 3} | (set(tail) - theirs)
+    return out
+
+
+@lru_cache(maxsize=2048)
+def _posseg(text: str) -> tuple[tuple[str, str], ...]:
+    import jieba.posseg  # noqa: PLC0415
+
+    return tuple((w.word, w.flag) for w in jieba.posseg.cut(text))
+
+
+def _ascii_find(text: str, name: str) -> int:
+    m = re.search(rf"\b{re.escape(name)}\b", text)
+    return m.start() if m else -1
+
+
+def _is_english(norm: str) -> bool:
+    letters = sum(1 for ch in norm if ch.isascii() and ch.isalpha())
+    cjk = sum(1 for ch in norm if "\u4e00" <= ch <= "\u9fff")
+    return letters > 3 * max(cjk, 1)

@@ -1,0 +1,67 @@
+"""Choosing the sentences of a clause that answer a question: scored, verbatim spans."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+_SENTENCE = re.compile(r"[^。；！？!?;]*[。；！？!?;]?")
+_VALUE = re.compile(r"\d|[一二三四五六七八九十百千万亿]+(?:家|年|项|个|亿|万|%|倍)|《|“|〔")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    text: str
+
+
+def sentences(text: str) -> list[Span]:
+    """Sentence spans of a clause text (each a verbatim slice)."""
+    out = []
+    for m in _SENTENCE.finditer(text):
+        s = m.group()
+        if s.strip():
+            lead = len(s) - len(s.lstrip())
+            out.append(Span(m.start() + lead, m.end(), s.strip()))
+    return out
+
+
+def best_quote(
+    body: str,
+    query_tokens: Sequence[str],
+    tokenize: Callable[[str], list[str]],
+    weight: Callable[[str], float],
+    want_values: bool = False,
+    max_sentences: int = 2,
+) -> str:
+    """The sentence(s) of `body` that best answer: idf-weighted token overlap, a bonus for
+    figures/names when the question asks for them, the lead (title) sentence only when
+    nothing else matches. Adjacent good sentences are joined into one verbatim span."""
+    spans = sentences(body)
+    if not spans:
+        return body
+    wanted = set(query_tokens)
+    scores = []
+    for i, sp in enumerate(spans):
+        toks = set(tokenize(sp.text))
+        s = sum(weight(t) for t in toks & wanted)
+        if want_values and _VALUE.search(sp.text):
+            s = s * 1.5 + 0.5
+        if i == 0 and len(spans) > 1 and len(sp.text) <= 30:
+            s *= 0.5  # the title: informative only when nothing else is
+        scores.append(s)
+    best = max(range(len(spans)), key=lambda i: (scores[i], -i))
+    if scores[best] <= 0:
+        best = 1 if len(spans) > 1 and len(spans[0].text) <= 30 else 0
+    start, end = spans[best].start, spans[best].end
+    if max_sentences > 1 and best + 1 < len(spans) and scores[best + 1] >= 0.6 * scores[best] > 0:
+        end = spans[best + 1].end
+    return body[start:end].strip()
+
+
+def lead_sentence(body: str) -> str:
+    """The measure's lead phrase with its full stop (强化行政执法。), verbatim."""
+    spans = sentences(body)
+    return spans[0].text if spans else body

@@ -1,0 +1,90 @@
+"""Hybrid retrieval: BM25 over Chinese tokens and dense vectors from Chroma, fused.
+
+Chroma's own hybrid search is not available locally, so fusion happens here: reciprocal
+rank fusion (RRF) by default, or a weighted sum of normalised scores; `evals` compares them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+
+from index import Clause
+from index.keyword import BM25Index, Tokenizer
+
+# (query text, k, allowed doc ids or None) → [(clause_id, cosine)] best first
+DenseSearch = Callable[[str, int, Sequence[str] | None], list[tuple[str, float]]]
+
+
+class Mode(str, Enum):
+    HYBRID = "hybrid"
+    KEYWORD = "keyword"
+    DENSE = "dense"
+
+
+@dataclass
+class Hit:
+    clause_id: str
+    score: float  # fused score, for ranking
+    keyword: float = 0.0  # BM25, normalised by the query's idf mass (0‥~1)
+    dense: float = 0.0  # cosine similarity
+    keyword_rank: int | None = None
+    dense_rank: int | None = None
+
+
+def rrf(rankings: Sequence[Sequence[str]], weights: Sequence[float], k: int = 60) -> dict[str, float]:
+    """Reciprocal rank fusion: Σ w / (k + rank)."""
+    out: dict[str, float] = {}
+    for ranking, w in zip(rankings, weights):
+        for rank, cid in enumerate(ranking, start=1):
+            out[cid] = out.get(cid, 0.0) + w / (k + rank)
+    return out
+
+
+class Retriever:
+    def __init__(self, clauses: Sequence[Clause], tokenizer: Tokenizer, dense: DenseSearch | None,
+                 depth: int = 30, keyword_weight: float = 1.0, dense_weight: float = 1.0):
+        self.clauses = {c.clause_id: c for c in clauses}
+        self.order = [c.clause_id for c in clauses]
+        self.tokenizer = tokenizer
+        self.bm25 = BM25Index.build(self.order, [tokenizer(passage_text(c)) for c in clauses])
+        self._doc_of = np.array([self.clauses[cid].doc_id for cid in self.order])
+        self.dense = dense
+        self.depth = depth
+        self.weights = (keyword_weight, dense_weight)
+
+    def search(self, text: str, k: int, doc_ids: Sequence[str] = (), mode: Mode = Mode.HYBRID,
+               tokens: Sequence[str] | None = None) -> list[Hit]:
+        tokens = list(tokens) if tokens is not None else self.tokenizer(text)
+        depth = max(self.depth, k)
+        kw: list[tuple[str, float]] = []
+        dn: list[tuple[str, float]] = []
+        if mode in (Mode.HYBRID, Mode.KEYWORD):
+            allowed = np.isin(self._doc_of, list(doc_ids)) if doc_ids else None
+            norm = self.bm25.max_possible(tokens)
+            kw = [(cid, s / norm) for cid, s in self.bm25.top(tokens, depth, allowed)]
+        if mode in (Mode.HYBRID, Mode.DENSE) and self.dense is not None:
+            dn = self.dense(text, depth, list(doc_ids) or None)
+        kw_rank = {cid: r for r, (cid, _) in enumerate(kw, start=1)}
+        dn_rank = {cid: r for r, (cid, _) in enumerate(dn, start=1)}
+        kw_score, dn_score = dict(kw), dict(dn)
+        if mode is Mode.KEYWORD:
+            fused = dict(kw)
+        elif mode is Mode.DENSE:
+            fused = dict(dn)
+        else:
+            fused = rrf([[c for c, _ in kw], [c for c, _ in dn]], self.weights)
+        ranked = sorted(fused, key=lambda cid: -fused[cid])[:k]
+        return [
+            Hit(cid, fused[cid], kw_score.get(cid, 0.0), dn_score.get(cid, 0.0), kw_rank.get(cid), dn_rank.get(cid))
+            for cid in ranked
+        ]
+
+
+def passage_text(c: Clause) -> str:
+    """What is searched and embedded for a clause: its heading words and its own text
+    (the 责任单位 list is structured data, answered from the record, not searched)."""
+    return f"{c.chapter_title} {c.title}。{c.body}"

@@ -1,0 +1,95 @@
+"""Department names in questions: every way a user may name a unit, per document.
+
+Matching is structural, from the parsed unit lists and the alias table: the canonical name,
+its printed forms, the name without the 市/市委 prefix, its core (市公安局 → 公安), and for
+short names the last two characters (信阳海关 → 海关). The longest key found wins.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from index import Clause
+
+_PREFIX = re.compile(r"^(市委|市人民|市)")
+_SUFFIX = re.compile(r"(委员会|办公室|中心支行|支行|局|委|办|院|部|厅|会)$")
+
+
+def name_keys(name: str, city: str = "") -> set[str]:
+    keys = {name}
+    bare = _PREFIX.sub("", name)
+    if city and bare.startswith(city):
+        bare = bare[len(city):]
+    if len(bare) >= 2:
+        keys.add(bare)
+    core = bare
+    for _ in range(2):  # 仲裁委员会办公室 → 仲裁委员会 → 仲裁
+        core = _SUFFIX.sub("", core)
+        if len(core) >= 2:
+            keys.add(core)
+    if 2 <= len(bare) <= 4 or bare[-1] in "院关":  # 信阳海关 → 海关, 中级人民法院 → 法院
+        keys.add(bare[-2:])
+    for i in range(1, len(bare) - 2):  # suffixes of 3+ chars: 市场监管局 of 市市场监管局
+        keys.add(bare[i:])
+    return {k for k in keys if len(k) >= 2}
+
+
+@dataclass(frozen=True)
+class UnitMatch:
+    doc_id: str
+    unit: str  # canonical name in that document
+    key: str  # the words of the question that named it
+
+
+class UnitDirectory:
+    """Units per document, and which clauses carry each: the responsibility explorer's data."""
+
+    def __init__(self, clauses: Iterable[Clause], cities: Mapping[str, str], aliases: Mapping[str, Mapping[str, str]]):
+        self.by_doc: dict[str, dict[str, list[str]]] = {}
+        for c in clauses:
+            for unit in c.units:
+                self.by_doc.setdefault(c.doc_id, {}).setdefault(unit, []).append(c.clause_id)
+        self._keys: list[tuple[str, str, str]] = []  # (key, doc_id, unit)
+        for doc_id, units in self.by_doc.items():
+            city = cities.get(doc_id, "")
+            printed = aliases.get(city, {})
+            for unit in units:
+                forms = {unit, *(p for p, canon in printed.items() if canon == unit)}
+                for form in forms:
+                    for key in name_keys(form, city):
+                        self._keys.append((key.lower(), doc_id, unit))
+        self._keys.sort(key=lambda t: -len(t[0]))
+
+    def find(self, text: str, doc_ids: Iterable[str] = ()) -> list[UnitMatch]:
+        """Units the text names, longest match first; limited to doc_ids when given."""
+        allowed = set(doc_ids)
+        text = text.lower()
+        best_len, out = 0, []
+        for key, doc_id, unit in self._keys:
+            if len(key) < best_len:
+                break
+            if allowed and doc_id not in allowed:
+                continue
+            if key in text:
+                best_len = len(key)
+                if not any(m.doc_id == doc_id and m.unit == unit for m in out):
+                    out.append(UnitMatch(doc_id, unit, key))
+        return out
+
+    def clauses_of(self, doc_id: str, unit: str) -> list[str]:
+        return list(self.by_doc.get(doc_id, {}).get(unit, []))
+
+    def units_of(self, doc_id: str) -> list[str]:
+        return sorted(self.by_doc.get(doc_id, {}), key=lambda u: -len(self.by_doc[doc_id][u]))
+
+    def search(self, partial: str) -> list[tuple[str, str, int]]:
+        """(doc_id, unit, count) for every unit whose name contains `partial` or is named by it."""
+        partial = partial.strip().lower()
+        out = []
+        for doc_id, units in self.by_doc.items():
+            for unit, ids in units.items():
+                if not partial or partial in unit.lower() or any(m.unit == unit and m.doc_id == doc_id for m in self.find(partial, [doc_id])):
+                    out.append((doc_id, unit, len(ids)))
+        return sorted(out, key=lambda t: (t[0], -t[2]))
