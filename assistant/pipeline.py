@@ -130,7 +130,7 @@ class Assistant:
         if q.intent is Intent.COMPARE:
             return compose.compare(ctx, q, self._best_per_doc(q, mode))
         if q.intent is Intent.RESPONSIBILITY:
-            return compose.responsibility(ctx, q, _measures_first(hits)[0])
+            return compose.responsibility(ctx, q, self._carrying_units(hits))
         if q.intent is Intent.FACT:
             front = next((ctx.clauses[h.clause_id] for h in hits if h.clause_id.endswith("#0.0")), None)
             for doc_id in q.doc_ids[:1]:
@@ -140,12 +140,24 @@ class Assistant:
                 return meta
         return compose.lookup(ctx, q, _focus(hits, k), k, q.intent if q.intent is Intent.FACT else Intent.LOOKUP)
 
+    def _carrying_units(self, hits: Sequence[Hit]) -> Hit:
+        """Asked who is responsible: among near-equal best measures, the one that prints units."""
+        measures = _measures_first(hits)
+        top = measures[0]
+        for h in measures[:3]:
+            if h.score >= 0.85 * top.score and self.ctx.clauses[h.clause_id].units:
+                return h
+        return top
+
     def _best_per_doc(self, q: Query, mode: Mode | None) -> list[Hit]:
-        """One matching measure per compared document, in the order the places were named."""
+        """One matching measure per compared place, in the order the places were named."""
         docs = list(q.doc_ids) or [d.doc_id for d in self.corpus.documents]
-        best = []
+        groups: dict[str, list[str]] = {}
         for doc_id in docs:
-            hits = _measures_first(self.search(q, 3, mode, doc_ids=[doc_id]))
+            groups.setdefault(self.view.place_of(doc_id), []).append(doc_id)
+        best = []
+        for place_docs in groups.values():
+            hits = _measures_first(self.search(q, 3, mode, doc_ids=place_docs))
             if hits:
                 best.append(hits[0])
         if not q.doc_ids:  # 各地: the documents that speak to it, best first

@@ -23,9 +23,10 @@ _N = f"[{CHINESE_NUMERAL_CHARS}\\d]+"
 _CLAUSE_REF = [
     re.compile(rf"第\s*[(（]\s*({_N})\s*[)）]\s*(?:条|项|款|点)?"),
     re.compile(rf"第\s*({_N})\s*(?:条|项|款|点)"),
-    re.compile(rf"(?<![\w])[(（]\s*([{CHINESE_NUMERAL_CHARS}]+)\s*[)）](?:条|项|款)?"),
+    re.compile(rf"[(（]\s*([{CHINESE_NUMERAL_CHARS}]+)\s*[)）](?:条|项|款)?"),
     re.compile(r"\b(?:article|item|measure|clause)\s+(\d{1,3})\b"),
 ]
+_CHAPTER_REF = re.compile(rf"第\s*({_N})\s*(?:部分|章|节|大项|方面)")
 _COMPARE = re.compile(r"比较|对比|相比|比起|不同|区别|差异|异同|各地|各市|分别|哪些城市|哪个城市|哪几个|哪里更|compare|difference|differ|versus|\bvs\b")
 _WHO = re.compile(r"责任单位|牵头单位|负责单位|哪些部门|哪个部门|什么部门|哪些单位|哪个单位|哪家单位|由谁|谁负责|谁来|谁管|归谁|主管部门|由哪|哪些机构负责|who\b|which (?:department|agenc|unit|bod)|responsible")
 _DEPT_ASK = re.compile(r"负责|承担|牵头|参与|职责|分工|任务|涉及|担任|管哪些|管什么|responsible for|in charge")
@@ -62,6 +63,10 @@ class CorpusView:
         self._distinct = _distinctive_title_terms(self.documents, tokenizer)
         self._corpus_text = normalise("".join(c.text for c in clauses) + "".join(d.title + d.issuer for d in documents))
         self._provinces = {normalise(d.province) for d in self.documents}
+        self._place = {d.doc_id: d.place for d in self.documents}
+
+    def place_of(self, doc_id: str) -> str:
+        return self._place[doc_id]
 
     def docs_named(self, norm: str) -> tuple[list[str], list[str]]:
         """(doc ids, place names) the question names; siblings narrowed by title words."""
@@ -76,9 +81,13 @@ class CorpusView:
                 city = next(d.place for d in self.documents if d.doc_id == doc_id)
                 if city not in (p for _, p in places):
                     places.append((pos, city))
-        if docs:
-            narrowed = [d for d in docs if any(t in norm for t in self._distinct.get(d, ()))]
-            docs = narrowed or docs
+        if docs:  # 信阳 has two documents: 实施方案 or 落实意见 picks one
+            kept = []
+            for place in dict.fromkeys(self._place[d] for d in docs):
+                mine = [d for d in docs if self._place[d] == place]
+                named = [d for d in mine if any(t in norm for t in self._distinct.get(d, ()))]
+                kept += named or mine
+            docs = kept
         else:  # no place, but a document's own title words (实施方案 …)
             docs = [d for d, terms in self._distinct.items() if any(t in norm for t in terms if len(t) >= 4)]
         return docs, [p for _, p in sorted(places)]
@@ -143,12 +152,27 @@ def _intent(norm: str, units: Sequence[UnitMatch], refs: Sequence[str], places: 
 
 
 def _clause_refs(norm: str, view: CorpusView, doc_ids: Sequence[str]) -> list[str]:
+    """Clause ids a question points at: 第（十七）条, 第3条, (二十一), 第二部分…; a chapter
+    reference alone gives that chapter's own text (or its measures)."""
+    chapter = None
+    cm = _CHAPTER_REF.search(norm)
+    if cm:
+        raw = cm.group(1)
+        chapter = int(raw) if raw.isdigit() else chinese_to_int(raw)
+        norm = norm[: cm.start()] + norm[cm.end():]
     for pattern in _CLAUSE_REF:
         m = pattern.search(norm)
         if m:
             raw = m.group(1)
             number = int(raw) if raw.isdigit() else chinese_to_int(raw)
-            return view.measure_clauses(number, doc_ids)
+            ids = view.measure_clauses(number, doc_ids)
+            if chapter is not None:
+                ids = [i for i in ids if i.split("#")[1].split(".")[0] == str(chapter)] or ids
+            return ids
+    if chapter is not None and doc_ids:
+        own = [c.clause_id for c in view.clauses if c.doc_id in doc_ids and c.chapter == chapter]
+        preamble = [i for i in own if i.endswith(".0")]
+        return preamble or own
     return []
 
 

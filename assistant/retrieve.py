@@ -14,6 +14,7 @@ import numpy as np
 
 from index import Clause
 from index.keyword import BM25Index, Tokenizer
+from index.normalize import normalise
 
 # (query text, k, allowed doc ids or None) → [(clause_id, cosine)] best first
 DenseSearch = Callable[[str, int, Sequence[str] | None], list[tuple[str, float]]]
@@ -54,6 +55,8 @@ class Retriever:
         self._doc_of = np.array([self.clauses[cid].doc_id for cid in self.order])
         self.dense = dense
         self.depth = depth
+        # measure titles (and chapter titles of .0 texts) a question may quote: 加强组织领导
+        self._titles = [(normalise(c.title), c.clause_id, c.doc_id) for c in clauses if len(c.title) >= 4]
         self.weights = (keyword_weight, dense_weight)
 
     def search(self, text: str, k: int, doc_ids: Sequence[str] = (), mode: Mode = Mode.HYBRID,
@@ -71,17 +74,25 @@ class Retriever:
         kw_rank = {cid: r for r, (cid, _) in enumerate(kw, start=1)}
         dn_rank = {cid: r for r, (cid, _) in enumerate(dn, start=1)}
         kw_score, dn_score = dict(kw), dict(dn)
+        titled = [] if mode is Mode.DENSE else self.title_matches(text, doc_ids)
         if mode is Mode.KEYWORD:
-            fused = dict(kw)
+            fused = rrf([titled, [c for c, _ in kw]], (2.0, 1.0))
         elif mode is Mode.DENSE:
             fused = dict(dn)
         else:
-            fused = rrf([[c for c, _ in kw], [c for c, _ in dn]], self.weights)
+            fused = rrf([titled, [c for c, _ in kw], [c for c, _ in dn]], (2.0, *self.weights))
         ranked = sorted(fused, key=lambda cid: -fused[cid])[:k]
         return [
             Hit(cid, fused[cid], kw_score.get(cid, 0.0), dn_score.get(cid, 0.0), kw_rank.get(cid), dn_rank.get(cid))
             for cid in ranked
         ]
+
+
+    def title_matches(self, text: str, doc_ids: Sequence[str] = ()) -> list[str]:
+        """Clauses whose title the question quotes, longest title first."""
+        norm = normalise(text)
+        found = [(len(t), cid) for t, cid, doc in self._titles if t in norm and (not doc_ids or doc in doc_ids)]
+        return [cid for _, cid in sorted(found, key=lambda x: -x[0])]
 
 
 def passage_text(c: Clause) -> str:
