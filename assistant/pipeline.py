@@ -71,7 +71,10 @@ class Assistant:
     def search(self, q: Query, k: int, mode: Mode | None = None, doc_ids: Sequence[str] | None = None) -> list[Hit]:
         mode = mode or Mode(self.settings.retrieval)
         docs = q.doc_ids if doc_ids is None else doc_ids
-        return self.retriever.search(q.norm, k, docs, mode, tokens=q.tokens)
+        hits = self.retriever.search(q.norm, k + 5, docs, mode, tokens=q.tokens)
+        if q.intent is not Intent.FACT:  # front matter answers metadata questions only
+            hits = [h for h in hits if not h.clause_id.endswith("#0.0")] or hits
+        return hits[:k]
 
     def ask(self, question: str, history: Sequence[str] = (), *, intent: Intent | None = None,
             doc_ids: Sequence[str] = (), mode: Mode | None = None) -> Answer:

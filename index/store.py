@@ -383,7 +383,10 @@ def active_manifest(cfg: StoreConfig) -> dict | None:
     dim, built_at, location), or None when there is none. For `index status`."""
     if cfg.server:
         client = _http_client(cfg)
-        ptr = _server_pointer(client, cfg)
+        try:
+            ptr = _server_pointer(client, cfg)
+        finally:
+            client.close()
         if ptr is None:
             return None
         return {**ptr, "location": ptr["collection"]}
@@ -494,24 +497,43 @@ def open_index(cfg: StoreConfig, expected_fingerprint: str) -> ClauseIndex:
     built for another fingerprint (then rebuild instead of mixing vectors)."""
     if cfg.server:
         client = _http_client(cfg)
-        ptr = _server_pointer(client, cfg)
-        if ptr is None:
-            raise _missing(cfg)
-        _check_fingerprint(ptr, expected_fingerprint)
-        name = ptr["collection"]
         try:
-            col = _get_collection(client, name)
-        except Exception as e:  # noqa: BLE001
-            raise _missing(cfg, f"指针指向的集合 {name} 不存在：{e}") from e
-        if (col.metadata or {}).get("fingerprint") != ptr.get("fingerprint"):
-            raise StoreError(f"集合 {name} 与索引指针的指纹不一致：请运行 {BUILD_COMMAND} --force 重建")
-        return ClauseIndex(cfg, client, col, ptr, name)
+            ptr = _server_pointer(client, cfg)
+            if ptr is None:
+                raise _missing(cfg)
+            _check_fingerprint(ptr, expected_fingerprint)
+            name = ptr["collection"]
+            try:
+                col = _get_collection(client, name)
+            except Exception as e:  # noqa: BLE001
+                raise _missing(cfg, f"指针指向的集合 {name} 不存在：{e}") from e
+            if (col.metadata or {}).get("fingerprint") != ptr.get("fingerprint"):
+                raise StoreError(
+                    f"集合 {name} 与索引指针的指纹不一致：请运行 {BUILD_COMMAND} --force 重建"
+                )
+            return ClauseIndex(cfg, client, col, ptr, name)
+        except BaseException:
+            client.close()
+            raise
 
-    active = _embedded_active(cfg)
-    if active is None:
-        raise _missing(cfg)
-    _cur, folder, done = active
-    _check_fingerprint(done, expected_fingerprint)
+    for attempt in range(2):
+        active = _embedded_active(cfg)
+        if active is None:
+            raise _missing(cfg)
+        _cur, folder, done = active
+        _check_fingerprint(done, expected_fingerprint)
+        try:
+            return _open_embedded(cfg, folder, done)
+        except StoreError:
+            # A rebuild may have swapped twice and removed this build between reading
+            # CURRENT and opening it: resolve again once.
+            again = _read_json_quiet(Path(cfg.data_dir) / "CURRENT")
+            if attempt or not again or again.get("build") == folder.name:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _open_embedded(cfg: StoreConfig, folder: Path, done: dict) -> ClauseIndex:
     client = _persistent_client(folder)
     try:
         col = _get_collection(client, done.get("collection", COLLECTION))
@@ -521,7 +543,9 @@ def open_index(cfg: StoreConfig, expected_fingerprint: str) -> ClauseIndex:
             client.close()
         if isinstance(e, StoreError):
             raise
-        raise StoreError(f"索引 {folder} 无法打开（{type(e).__name__}: {e}）：请运行 {BUILD_COMMAND} --force 重建") from e
+        raise StoreError(
+            f"索引 {folder} 无法打开（{type(e).__name__}: {e}）：请运行 {BUILD_COMMAND} --force 重建"
+        ) from e
 
 
 # --------------------------------------------------------------------------- build
@@ -681,7 +705,16 @@ def _cleanup_embedded(data_dir: Path, keep: set[str]) -> list[str]:
     return removed
 
 
-def _build_embedded(cfg, ids, texts, metas, embed, manifest, progress, batch_size):
+def _build_embedded(
+    cfg: StoreConfig,
+    ids: list[str],
+    texts: list[str],
+    metas: list[dict],
+    embed: EmbedFn,
+    manifest: dict,
+    progress: ProgressFn,
+    batch_size: int,
+) -> tuple[str, int, list[str]]:
     data_dir = Path(cfg.data_dir)
     cur = _read_json_quiet(data_dir / "CURRENT")
     active = cur.get("build") if cur else None
@@ -737,8 +770,26 @@ def _read_json_quiet(path: Path) -> dict | None:
         return None
 
 
-def _build_server(cfg, ids, texts, metas, embed, manifest, progress, batch_size):
+def _build_server(
+    cfg: StoreConfig,
+    ids: list[str],
+    texts: list[str],
+    metas: list[dict],
+    embed: EmbedFn,
+    manifest: dict,
+    progress: ProgressFn,
+    batch_size: int,
+) -> tuple[str, int, list[str]]:
     client = _http_client(cfg)
+    try:
+        return _build_server_with(client, cfg, ids, texts, metas, embed, manifest, progress, batch_size)
+    finally:
+        client.close()
+
+
+def _build_server_with(
+    client, cfg, ids, texts, metas, embed, manifest, progress, batch_size
+) -> tuple[str, int, list[str]]:
     ptr = _server_pointer(client, cfg)
     active = ptr.get("collection") if ptr else None
     keep = {n for n in (active, ptr.get("previous") if ptr else None) if n}

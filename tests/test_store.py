@@ -630,3 +630,24 @@ def test_server_build_query_filter_and_swap(chroma_server, tmp_path, clauses):
     with open_index(cfg, fp_a) as idx:
         assert_answers(idx, clauses, "a")
     old.close()
+
+
+def test_open_retries_once_when_a_rebuild_swapped_meanwhile(cfg, clauses, monkeypatch):
+    import index.store as store
+
+    fp = fingerprint(clauses, "fake-a")
+    build_index(cfg, clauses, make_embed("a"), "fake-a")
+    real = store._open_embedded
+    calls = []
+
+    def racing(c, folder, done):
+        calls.append(folder.name)
+        if len(calls) == 1:  # another process swaps in a new build right now
+            build_index(cfg, clauses, make_embed("a"), "fake-a", force=True)
+            raise StoreError("gone")
+        return real(c, folder, done)
+
+    monkeypatch.setattr(store, "_open_embedded", racing)
+    with open_index(cfg, fp) as idx:
+        assert len(calls) == 2 and calls[0] != calls[1] and idx.is_current()
+        assert_answers(idx, clauses, "a")

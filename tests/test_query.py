@@ -1,0 +1,96 @@
+"""Query understanding: places, documents, departments, clause references, intents, follow-ups."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import Intent
+from assistant.followup import rewrite
+from assistant.query import understand
+
+
+@pytest.fixture(scope="module")
+def view(keyword_assistant):
+    return keyword_assistant.view
+
+
+@pytest.mark.parametrize(
+    "question, docs",
+    [
+        ("郑州有什么渠道维权？", ("zhengzhou-opinions",)),
+        ("鄭州對電商平臺的知識產權保護有哪些規定？", ("zhengzhou-opinions",)),
+        ("新乡那份意见怎么说", ("xinxiang-opinions",)),
+        ("合肥瑶海区有维权援助吗", ("yaohai-opinions",)),
+        ("信阳的实施方案里目标是什么", ("xinyang-plan",)),
+        ("信阳落实意见第（十七）条", ("xinyang-opinions",)),
+        ("信阳有哪些措施", ("xinyang-opinions", "xinyang-plan")),
+        ("What does Zhengzhou do about e-commerce?", ("zhengzhou-opinions",)),
+        ("知识产权质押融资", ()),
+    ],
+)
+def test_documents_named(view, question, docs):
+    assert understand(question, view).doc_ids == docs
+
+
+@pytest.mark.parametrize(
+    "question, refs",
+    [
+        ("信阳落实意见第（十七）条讲的是什么？", ["xinyang-opinions#6.17"]),
+        ("瑶海区第3条", ["yaohai-opinions#2.3"]),
+        ("郑州实施意见第十二项", ["zhengzhou-opinions#4.12"]),
+        ("新乡意见(二十一)", ["xinxiang-opinions#6.21"]),
+        ("信阳实施方案第二部分的第（一）条", ["xinyang-plan#2.1"]),
+        ("瑶海区意见第一部分写了什么？", ["yaohai-opinions#1.0"]),
+    ],
+)
+def test_clause_references(view, question, refs):
+    q = understand(question, view)
+    assert list(q.clause_refs) == refs and q.intent is Intent.CLAUSE_REF
+
+
+@pytest.mark.parametrize(
+    "question, intent",
+    [
+        ("郑州开展铁拳专项行动的责任单位有哪些？", Intent.RESPONSIBILITY),
+        ("信阳市市场监管局负责哪些措施？", Intent.DEPARTMENT),
+        ("信阳和郑州在海外维权援助方面有什么不同？", Intent.COMPARE),
+        ("信阳计划3年知识产权质押融资达到多少？", Intent.FACT),
+        ("我们的商标在网上被仿冒了，郑州有什么渠道维权？", Intent.LOOKUP),
+        ("Who is responsible for overseas rights protection assistance in Xinyang?", Intent.RESPONSIBILITY),
+    ],
+)
+def test_intents(view, question, intent):
+    assert understand(question, view).intent is intent
+
+
+def test_department_by_partial_name_stays_in_its_city(view):
+    q = understand("郑州的宣传部负责什么？", view)
+    assert [(u.doc_id, u.unit) for u in q.units] == [("zhengzhou-opinions", "市委宣传部")]
+    q = understand("市场监管局承担哪些任务？", view)
+    assert {(u.doc_id, u.unit) for u in q.units} == {
+        ("xinyang-opinions", "市市场监管局"), ("zhengzhou-opinions", "市市场监管局")}
+
+
+def test_places_outside_the_corpus_are_noticed(view):
+    assert understand("北京的知识产权保护中心在哪里？", view).foreign_places == ("北京",)
+    assert understand("郑州的知识产权保护中心", view).foreign_places == ()
+
+
+def test_invisible_characters_and_long_input(view):
+    q = understand("郑\u200b州\u202e的\x07维权", view, max_chars=500)
+    assert q.question == "郑州的维权" and q.doc_ids == ("zhengzhou-opinions",)
+    q = understand("知" * 900, view, max_chars=500)
+    assert q.truncated and len(q.question) == 500
+
+
+@pytest.mark.parametrize(
+    "history, question, expected",
+    [
+        (["信阳对商业秘密的行政执法有什么措施？"], "那郑州呢？", "郑州对商业秘密的行政执法有什么措施？"),
+        (["郑州加强行政保护的责任单位有哪些？"], "新乡呢", "新乡加强行政保护的责任单位有哪些？"),
+        (["郑州市商务局负责哪些措施？"], "那市司法局呢？", "郑州市司法局负责哪些措施？"),
+        (["信阳对商业秘密的行政执法有什么措施？"], "郑州的知识产权法庭有什么规划？", "郑州的知识产权法庭有什么规划？"),
+    ],
+)
+def test_follow_up_rewriting(view, history, question, expected):
+    assert rewrite(question, history, view) == expected
