@@ -1,0 +1,97 @@
+"""Each question type through the real pipeline: bundled model, Chroma on disk, hybrid."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant import Intent
+from assistant.cite import find_markers, verify_quote
+
+pytestmark = pytest.mark.slow
+
+
+def _check_contract(a, answer):
+    j = answer.to_json()
+    assert set(j) >= {"question", "answer", "abstained", "citations", "units"}
+    markers = set(find_markers(answer.answer))
+    for c in answer.citations:
+        assert verify_quote(c.quote, a.corpus.clause(c.clause_id).text), c.quote
+        assert c.label == a.corpus.clause(c.clause_id).label
+    assert markers <= {c.n for c in answer.citations}
+    return j
+
+
+def test_lookup_enterprise_question(real_assistant):
+    ans = real_assistant.ask("我们的商标在网上被仿冒了，郑州有什么渠道维权？")
+    _check_contract(real_assistant, ans)
+    assert not ans.abstained and ans.intent is Intent.LOOKUP
+    assert all(c.doc_id == "zhengzhou-opinions" for c in ans.citations)
+    assert "[1]" in ans.answer
+
+
+def test_who_is_responsible_lists_units_exactly(real_assistant):
+    ans = real_assistant.ask("郑州开展铁拳专项行动的责任单位有哪些？")
+    _check_contract(real_assistant, ans)
+    assert ans.citations[0].clause_id == "zhengzhou-opinions#2.4"
+    assert ans.units == ["市市场监管局", "市商务局", "市农委", "市文化广电和旅游局", "市卫健委", "市林业局", "金水海关"]
+
+
+def test_no_units_printed_is_said_plainly(real_assistant):
+    ans = real_assistant.ask("信阳加强组织领导这项工作由哪些部门负责？")
+    assert ans.citations[0].clause_id == "xinyang-opinions#6.17"
+    assert ans.units == [] and "没有列明责任单位" in ans.answer
+
+
+def test_every_measure_of_a_department_complete(real_assistant):
+    ans = real_assistant.ask("郑州市场监管局承担了哪些任务？")
+    expected = [c.clause_id for c in real_assistant.corpus.clauses_of("zhengzhou-opinions") if "市市场监管局" in c.units]
+    assert [c.clause_id for c in ans.citations] == expected and len(expected) == 16
+    assert ans.units == ["市市场监管局"] and "共 16 项" in ans.answer
+
+
+def test_compare_lines_up_one_clause_per_city(real_assistant):
+    ans = real_assistant.ask("信阳和郑州在海外维权援助方面的措施有什么不同？")
+    _check_contract(real_assistant, ans)
+    assert [c.clause_id for c in ans.citations] == ["xinyang-opinions#4.13", "zhengzhou-opinions#5.14"]
+    assert "异同" in ans.answer
+
+
+def test_fact_quoted_exactly(real_assistant):
+    ans = real_assistant.ask("信阳计划3年知识产权质押融资达到多少？")
+    _check_contract(real_assistant, ans)
+    assert "3 亿元" in ans.answer
+    ans = real_assistant.ask("瑶海区的实施意见文号是多少？")
+    assert "瑶办发〔2021〕23号" in ans.answer and ans.citations[0].clause_id == "yaohai-opinions#0.0"
+
+
+def test_clause_reference(real_assistant):
+    ans = real_assistant.ask("信阳落实意见第（十七）条讲的是什么？")
+    assert [c.clause_id for c in ans.citations] == ["xinyang-opinions#6.17"]
+    assert ans.intent is Intent.CLAUSE_REF
+
+
+@pytest.mark.parametrize("question", ["北京的知识产权保护中心在哪里？", "郑州专利资助每件补贴多少钱？", "今天天气怎么样？"])
+def test_out_of_scope_declines(real_assistant, question):
+    ans = real_assistant.ask(question)
+    assert ans.abstained and ans.citations == [] and "没有" in ans.answer
+
+
+def test_follow_up_keeps_the_conversation(real_assistant):
+    first = real_assistant.ask("信阳对商业秘密的行政执法有什么措施？")
+    assert first.citations[0].doc_id == "xinyang-opinions"
+    ans = real_assistant.ask("那郑州呢？", history=["信阳对商业秘密的行政执法有什么措施？"])
+    assert ans.rewritten == "郑州对商业秘密的行政执法有什么措施？"
+    assert ans.citations[0].doc_id == "zhengzhou-opinions"
+
+
+def test_traditional_and_full_width_find_the_same_clauses(real_assistant):
+    simp = real_assistant.ask("郑州对电商平台的知识产权保护有哪些规定？")
+    trad = real_assistant.ask("鄭州對電商平臺的知識產權保護有哪些規定？")
+    full = real_assistant.ask("郑州对电商平台的知识产权保护有哪些规定？".replace("？", "？ＡＢＣ"))
+    assert [c.clause_id for c in trad.citations][:3] == [c.clause_id for c in simp.citations][:3]
+    assert full.citations[0].clause_id == simp.citations[0].clause_id
+
+
+def test_english_question_uses_the_dense_side(real_assistant):
+    ans = real_assistant.ask("Which departments are responsible for the 'Iron Fist' enforcement campaign in Zhengzhou?")
+    assert not ans.abstained and ans.citations[0].clause_id == "zhengzhou-opinions#2.4"
