@@ -1,71 +1,110 @@
 """Follow-up questions without an LLM: "那郑州呢？" after a question about 信阳 asks the same
-about 郑州. The earlier question is taken as the frame and what the follow-up names
-(a place, a department, a topic) replaces its counterpart."""
+about 郑州. Each question is read as place + topic + ask (郑州 | 加强行政保护 | 的责任单位有哪些？);
+what the follow-up supplies replaces its counterpart in the earlier question, the rest is kept.
+"""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from index.normalize import clean, normalise
+from index.numerals import CHINESE_NUMERAL_CHARS, chinese_to_int, int_to_chinese
 
 from .query import CorpusView
 
-_FOLLOWUP = re.compile(r"^(那|那么|还有|再|同样|另外|以及|和|跟|与)|[呢吗]?[？?]?$")
-_TAIL = re.compile(r"^(那么|那|还有|再说说|再问|同样|另外|以及|和|跟|与)|(的呢|呢|怎么样|如何|怎样|又如何|是什么情况)?[？?。!！]*$")
+_LEAD = re.compile(r"^(那么|那|还有|另外|同样|再问一下|再问|再说说|以及|请问)")
+_END = re.compile(r"[呢吗吧啊？?。!！\s]+$")
+_REFER = re.compile(r"这一条|这条|这项|这一项|该条|该项|这个|这样的|这样|同样的|同样|对应的|对应|那条|那一条|上述|它|也")
+_ASK = re.compile(r"(的)?(责任单位|负责单位|牵头单位|由谁|由哪|谁负责|有什么|有哪些|有没有|是什么|是哪些|是谁|是多少|讲什么|讲的是什么|"
+                  r"讲了什么|说了什么|写了什么|怎么|如何|哪些|哪个|多少|几)")
+_GENERIC_ASK = re.compile(r"^(是)?(怎么规定的?|怎么说的?|有什么规定|有没有规定|有规定|如何规定|怎么样|如何|有吗|有没有)$")
+_FILLER = re.compile(r"[的地是有也规定方面呢吗，,、\s]")
+_STEP = re.compile(r"(下一条|下一项|后一条|上一条|上一项|前一条)")
+_NUMBER = re.compile(rf"([(（第]\s*)([{CHINESE_NUMERAL_CHARS}]+|\d+)(\s*[)）条项])")
 
 
-def is_followup(question: str, view: CorpusView) -> bool:
-    """Short, and leans on what came before: 那…呢 / 还有… / names only a place or unit."""
-    q = clean(question)
-    if len(q) > 20:
-        return False
-    core = _TAIL.sub("", q)
-    if not core:
-        return True
-    norm = normalise(core)
-    docs, places = view.docs_named(norm)
-    rest = norm
-    for name in (*places, *(n for d in view.documents for n in d.names)):
-        rest = rest.replace(normalise(name), "")
-    for m in view.units.find(norm):
-        rest = rest.replace(m.key, "")
-    rest = re.sub(r"[的市区县省，,、\s]", "", rest)
-    starts_like_followup = bool(re.match(r"^(那|那么|还有|同样|另外)", q)) or q.rstrip("？?").endswith("呢")
-    return starts_like_followup or len(rest) <= 1
+@dataclass(frozen=True)
+class Parts:
+    place: str
+    topic: str
+    ask: str
+
+
+def split_question(text: str, view: CorpusView) -> Parts:
+    """Place (as written), topic and ask of a question."""
+    norm = normalise(text)
+    _, places = view.docs_named(norm)
+    place = ""
+    rest = text
+    for name in _place_names(places, view):
+        i = text.find(name)
+        if i >= 0:
+            place = name
+            rest = text[:i] + text[i + len(name):]
+            break
+    m = _ASK.search(rest)
+    if m:
+        return Parts(place, rest[: m.start()], rest[m.start():])
+    return Parts(place, rest, "")
 
 
 def rewrite(question: str, history: Sequence[str], view: CorpusView) -> str:
-    """The follow-up as a whole question, using the most recent earlier question as its frame."""
-    if not history or not is_followup(question, view):
+    """The follow-up as a whole question; unchanged when it stands on its own."""
+    if not history:
         return question
+    q = clean(question)
     frame = clean(history[-1])
-    core = normalise(_TAIL.sub("", clean(question)))
-    _, new_places = view.docs_named(core)
-    new_units = view.units.find(core)
-    if new_places:
-        _, old_places = view.docs_named(normalise(frame))
-        out = frame
-        if old_places:
-            out = _replace_place(out, old_places, new_places[0], view)
-        else:
-            out = f"{new_places[0]}{out}"
-        return out
-    if new_units:
-        old = view.units.find(normalise(frame))
-        if old:
-            return frame.replace(old[0].key, new_units[0].unit) if old[0].key in frame else f"{frame}（{new_units[0].unit}）"
-    # a new topic in the same frame: keep the earlier place, ask the new thing
-    _, old_places = view.docs_named(normalise(frame))
-    topic = clean(_TAIL.sub("", clean(question)))
-    if old_places and topic:
-        return f"{old_places[0]}{topic}有什么规定？"
-    return question
+    step = _STEP.search(q)
+    if step and _NUMBER.search(frame):
+        return _step_number(frame, -1 if step.group(1) in ("上一条", "上一项", "前一条") else 1)
+    if not _is_followup(q, view):
+        return question
+    core = _END.sub("", _LEAD.sub("", q))
+    new_units = view.units.find(normalise(core))
+    own = split_question(core, view)
+    old = split_question(frame, view)
+    if new_units and not own.place:
+        old_units = view.units.find(normalise(frame))
+        if old_units and old_units[0].key in frame:
+            return frame.replace(old_units[0].key, new_units[0].unit, 1)
+    topic = _REFER.sub("", own.topic)
+    has_topic = len(_FILLER.sub("", topic)) >= 2
+    ask = own.ask if own.ask and not _GENERIC_ASK.match(_END.sub("", own.ask)) else old.ask
+    place = own.place or old.place
+    if has_topic:
+        return _question_mark(f"{place}{topic.strip('的 ')}{ask}")
+    return _question_mark(f"{place}{old.topic}{ask}") if (old.topic or ask) else question
 
 
-def _replace_place(text: str, old_places: Sequence[str], new_place: str, view: CorpusView) -> str:
-    names = sorted({n for d in view.documents if d.place in old_places for n in (d.place, *d.names)}, key=len, reverse=True)
-    for name in names:
-        if name in text:
-            return text.replace(name, new_place, 1)
-    return f"{new_place}{text}"
+def _is_followup(q: str, view: CorpusView) -> bool:
+    """Short, and leaning on what came before: 那…呢, 这条/也, or only a place or unit."""
+    if len(q) > 25:
+        return False
+    if _LEAD.match(q) or _END.sub("", q) != q.rstrip("？?。") or _REFER.search(q):
+        return bool(_LEAD.match(q) or q.rstrip("？?").endswith("呢") or _REFER.search(q))
+    core = _END.sub("", q)
+    own = split_question(core, view)
+    leftover = _FILLER.sub("", own.topic)
+    return bool(own.place or view.units.find(normalise(core))) and len(leftover) <= 1 and (
+        not own.ask or bool(_GENERIC_ASK.match(_END.sub("", own.ask))))
+
+
+def _question_mark(text: str) -> str:
+    return text if re.search(r"[？?。!！]$", text) else text + "？"
+
+
+def _step_number(frame: str, delta: int) -> str:
+    m = _NUMBER.search(frame)
+    raw = m.group(2)
+    n = (int(raw) if raw.isdigit() else chinese_to_int(raw)) + delta
+    if n <= 0:
+        return frame
+    new = str(n) if raw.isdigit() else int_to_chinese(n)
+    return frame[: m.start(2)] + new + frame[m.end(2):]
+
+
+def _place_names(places: Sequence[str], view: CorpusView) -> list[str]:
+    names = {n for d in view.documents if d.place in places for n in (d.place, *d.names)}
+    return sorted(names, key=len, reverse=True)

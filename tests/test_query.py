@@ -94,3 +94,17 @@ def test_invisible_characters_and_long_input(view):
 )
 def test_follow_up_rewriting(view, history, question, expected):
     assert rewrite(question, history, view) == expected
+
+
+@pytest.mark.parametrize(
+    "history, question, expected",
+    [
+        (["瑶海区对电商平台专利侵权投诉怎么处理？"], "新乡也有这样的规定吗？", "新乡对电商平台专利侵权投诉怎么处理？"),
+        (["郑州知识产权人才队伍建设有什么措施？"], "这条的责任单位是哪些？", "郑州知识产权人才队伍建设的责任单位是哪些？"),
+        (["新乡实施意见第（十三）条讲什么？"], "下一条呢？", "新乡实施意见第（十四）条讲什么？"),
+        (["新乡的知识产权人才培养有哪些措施？"], "瑶海区是怎么规定的？", "瑶海区的知识产权人才培养有哪些措施？"),
+        (["郑州加强行政保护的责任单位有哪些？"], "那信阳对应的强化行政执法那条呢？", "信阳强化行政执法的责任单位有哪些？"),
+    ],
+)
+def test_follow_up_forms(view, history, question, expected):
+    assert rewrite(question, history, view) == expected

@@ -1,0 +1,321 @@
+"""The chat page: its pure parts with literal data (fast), the real server driven by gradio_client (slow)."""
+
+from __future__ import annotations
+
+import os
+import queue
+import re
+import socket
+import subprocess
+import sys
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+from assistant.answer import Answer, Citation, Intent
+from assistant.units_lookup import UnitDirectory
+from assistant.web import browse, explorer, render
+from index import Clause, Document
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# ---------------------------------------------------------------------------- literal data
+
+DOC = Document(doc_id="demo-opinions", title="示范市 关于强化知识产权保护的实施意见", short_name="示范市实施意见",
+               city="示范", province="河南", issuer="示范市人民政府办公室", source="demo.txt",
+               number="示政办〔2021〕9号", date="2021-06-01")
+BARE = Document(doc_id="bare-plan", title="另一市实施方案", short_name="另一市实施方案", city="另一",
+                province="河南", issuer="另一市人民政府", source="bare.txt")
+
+
+def clause(doc_id, chapter, measure, title, body, units=(), chapter_title="加强行政保护体系"):
+    label_no = f"（{'一二三四五'[measure - 1]}）" if measure else ""
+    units_txt = f"（责任单位：{'、'.join(units)}）" if units else ""
+    return Clause(clause_id=f"{doc_id}#{chapter}.{measure}", doc_id=doc_id, chapter=chapter,
+                  chapter_title=chapter_title, measure=measure, measure_label=label_no, title=title,
+                  text=body + units_txt, span=(0, 0), units=tuple(units), label=f"示范市实施意见 二、{label_no}{title}",
+                  body=body)
+
+
+C1 = clause("demo-opinions", 2, 1, "加强行政执法", "加强行政执法。持续开展“铁拳”<专项>行动，严厉打击侵权。",
+            ("市市场监管局", "市公安局", "示范海关"))
+C2 = clause("demo-opinions", 2, 2, "强化司法保护", "强化司法保护。推进“三合一”审判。", ("市中级人民法院", "市市场监管局"))
+C3 = clause("demo-opinions", 3, 3, "加强组织领导", "加强组织领导。各地要高度重视。", (), chapter_title="保障措施")
+FRONT = Clause(clause_id="demo-opinions#0.0", doc_id="demo-opinions", chapter=0, chapter_title="", measure=0,
+               measure_label="", title="", text="示范市人民政府办公室 关于…", span=(0, 0), label="示范市实施意见 文件头与前言")
+B1 = clause("bare-plan", 1, 1, "指导思想", "坚持问题导向。")
+CLAUSES = {c.clause_id: c for c in (FRONT, C1, C2, C3, B1)}
+DOCS = {d.doc_id: d for d in (DOC, BARE)}
+
+
+def answer(**kw) -> Answer:
+    cite = Citation(n=1, clause_id=C1.clause_id, doc_id=C1.doc_id, label=C1.label, quote="持续开展“铁拳”<专项>行动",
+                    units=list(C1.units))
+    base = dict(question="示范市铁拳行动谁负责？", answer="责任单位为市市场监管局、市公安局、示范海关[1]。",
+                abstained=False, citations=[cite], units=list(C1.units), intent=Intent.RESPONSIBILITY)
+    return Answer(**{**base, **kw})
+
+
+# ---------------------------------------------------------------------------- render
+
+
+def test_quote_is_marked_and_the_rest_escaped():
+    out = render.highlight_html(C1.body, "持续开展“铁拳”<专项>行动")
+    assert out == "加强行政执法。<mark>持续开展“铁拳”&lt;专项&gt;行动</mark>，严厉打击侵权。"
+
+
+def test_quote_found_across_white_space_and_missing_quote_marks_nothing():
+    assert render.highlight_html("加强 行政\n执法。", "加强行政执法") == "<mark>加强 行政\n执法</mark>。"
+    assert render.highlight_html("a<b", "不在文中") == "a&lt;b"
+    assert render.highlight_html("a<b", "") == "a&lt;b"
+
+
+def test_source_opens_to_the_full_clause_with_its_place_and_units():
+    html = render.sources_html(answer(), CLAUSES, DOCS)
+    assert html.count("<details") == 1
+    assert "[1]</span> 示范市实施意见 二、（一）加强行政执法</summary>" in html
+    assert "《示范市 关于强化知识产权保护的实施意见》" in html and "示政办〔2021〕9号" in html
+    assert "二、加强行政保护体系" in html and "（一）加强行政执法" in html and "demo-opinions#2.1" in html
+    assert "市市场监管局、市公安局、示范海关" in html
+    assert "<mark>持续开展“铁拳”&lt;专项&gt;行动</mark>" in html
+    assert "（责任单位" not in html  # the clause body, units shown apart
+
+
+def test_source_without_units_says_so():
+    cite = Citation(n=1, clause_id=C3.clause_id, doc_id=C3.doc_id, label=C3.label, quote="各地要高度重视。")
+    html = render.sources_html(answer(citations=[cite]), CLAUSES, DOCS)
+    assert "本文件未列明该条的责任单位" in html and "<mark>各地要高度重视。</mark>" in html
+
+
+def test_abstention_reads_as_a_notice_and_follow_ups_say_how_they_were_read():
+    md = render.answer_markdown(answer(abstained=True, citations=[], answer="这些文件没有涉及这个问题，我不作推测。"))
+    assert md.startswith("> **⚠ 文件未涉及**") and "> 这些文件没有涉及这个问题" in md
+    md = render.answer_markdown(answer(rewritten="示范市铁拳行动谁负责？", notice="问题过长，只按前 500 个字检索。"))
+    assert md.startswith("*按“示范市铁拳行动谁负责？”理解并检索*") and md.endswith("*注：问题过长，只按前 500 个字检索。*")
+    assert render.sources_title(answer()) == "引用来源（1 条，点击条目查看原文）"
+
+
+def test_markdown_export_holds_the_answer_and_every_citation():
+    md = render.export_markdown(answer(), CLAUSES, DOCS, scope="《示范市实施意见》", now=datetime(2024, 5, 1, 9, 30))
+    assert md.startswith("# 知识产权保护政策问答\n\n- 问题：示范市铁拳行动谁负责？\n- 检索范围：《示范市实施意见》\n- 生成时间：2024-05-01 09:30")
+    assert "## 回答\n\n责任单位为市市场监管局、市公安局、示范海关[1]。" in md
+    assert "### [1] 示范市实施意见 二、（一）加强行政执法" in md
+    assert "- 条款编号：`demo-opinions#2.1`" in md and "- 责任单位：市市场监管局、市公安局、示范海关" in md
+    assert "> 持续开展“铁拳”<专项>行动" in md and "条款原文：\n\n加强行政执法。" in md
+
+
+# ---------------------------------------------------------------------------- explorer
+
+
+@pytest.fixture
+def directory() -> UnitDirectory:
+    return UnitDirectory(CLAUSES.values(), {"demo-opinions": "示范", "bare-plan": "另一"}, {})
+
+
+def test_department_by_partial_name_with_counts_per_document(directory):
+    matches = explorer.find_departments(directory, [DOC, BARE], "市场监管")
+    assert [(m.place, m.unit, m.total, m.per_doc) for m in matches] == [
+        ("示范", "市市场监管局", 2, (("demo-opinions", 2),))]
+    assert matches[0].label == "示范 · 市市场监管局（2 项）"
+    assert explorer.parse_value(matches[0].value) == ("示范", "市市场监管局")
+    rows = explorer.department_rows(directory, CLAUSES, [DOC, BARE], "示范", "市市场监管局")
+    assert rows == [["示范市实施意见", "demo-opinions#2.1", "（一）", "加强行政执法"],
+                    ["示范市实施意见", "demo-opinions#2.2", "（二）", "强化司法保护"]]
+    assert explorer.department_summary(matches[0], [DOC, BARE]) == "**示范 · 市市场监管局** 共承担 **2** 项措施：《示范市实施意见》2 项。"
+    assert explorer.find_departments(directory, [DOC, BARE], "  ") == []
+    assert explorer.find_departments(directory, [DOC, BARE], "教育局") == []
+
+
+def test_measure_to_departments_or_the_sentence_that_none_are_listed():
+    assert "1. 市市场监管局\n2. 市公安局\n3. 示范海关" in explorer.measure_units_markdown(C1)
+    assert explorer.measure_units_markdown(C3).endswith("本文件未列明该条的责任单位。")
+    assert explorer.measure_choices([FRONT, C1, C3]) == [("2.1　（一）加强行政执法", C1.clause_id),
+                                                         ("3.3　（三）加强组织领导", C3.clause_id)]
+
+
+def test_matrix_and_its_csv():
+    m = explorer.build_matrix("demo-opinions", CLAUSES.values())
+    assert m.units == ("市市场监管局", "市公安局", "示范海关", "市中级人民法院")
+    assert m.clause_ids == ("demo-opinions#2.1", "demo-opinions#2.2", "demo-opinions#3.3")
+    assert m.cells == ((1, 1, 0), (1, 0, 0), (1, 0, 0), (0, 1, 0))
+    assert explorer.matrix_csv(m).splitlines() == [
+        "责任单位,合计,demo-opinions#2.1 （一）加强行政执法,demo-opinions#2.2 （二）强化司法保护,demo-opinions#3.3 （三）加强组织领导",
+        "市市场监管局,2,1,1,0", "市公安局,1,1,0,0", "示范海关,1,1,0,0", "市中级人民法院,1,0,1,0"]
+    assert explorer.build_matrix("bare-plan", CLAUSES.values()) is None
+
+
+def test_csv_file_opens_in_excel_as_utf8(tmp_path):
+    m = explorer.build_matrix("demo-opinions", CLAUSES.values())
+    path = explorer.write_csv(m, tmp_path)
+    assert path.name == "demo-opinions-责任分工矩阵.csv"
+    assert path.read_bytes().startswith("\ufeff责任单位".encode())
+
+
+def test_heatmap_falls_back_to_ascii_labels_without_a_chinese_font(tmp_path):
+    m = explorer.build_matrix("demo-opinions", CLAUSES.values())
+    assert explorer.heatmap_png(m, tmp_path / "ascii.png", font=None) is False
+    assert (tmp_path / "ascii.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert explorer.unit_codes(m) == ["D01", "D02", "D03", "D04"]
+    used_cjk = explorer.heatmap_png(m, tmp_path / "cjk.png")
+    assert used_cjk is (explorer.cjk_font() is not None)
+    assert (tmp_path / "cjk.png").stat().st_size > 1000
+
+
+# ---------------------------------------------------------------------------- document browser
+
+
+def test_table_of_contents_rows_open_their_clause():
+    rows = browse.toc_rows([FRONT, C1, C2, C3])
+    assert rows == [["0.0", "文件头与前言", ""], ["二", "二、加强行政保护体系", ""], ["2.1", "　（一）加强行政执法", "3"],
+                    ["2.2", "　（二）强化司法保护", "2"], ["三", "三、保障措施", ""], ["3.3", "　（三）加强组织领导", "—"]]
+    clauses = [FRONT, C1, C2, C3]
+    assert browse.clause_for_row("demo-opinions", rows[3], clauses) is C2
+    assert browse.clause_for_row("demo-opinions", rows[4], clauses) is C3  # a chapter row: its first clause
+    assert browse.clause_for_row("demo-opinions", [], clauses) is None
+
+
+def test_document_metadata_and_clause_text():
+    meta = browse.document_markdown(DOC, [FRONT, C1, C2, C3])
+    assert meta.startswith("### 示范市 关于强化知识产权保护的实施意见")
+    assert "**文号**：示政办〔2021〕9号" in meta and "**日期**：2021-06-01" in meta and "**地区**：河南 · 示范" in meta
+    assert "共 2 章、3 项措施，其中 2 项列明责任单位。" in meta
+    assert "**文号**：未标注" in browse.document_markdown(BARE, [B1])
+    text = browse.clause_markdown(C1, DOC)
+    assert "持续开展“铁拳”\\<专项\\>行动" in text and "**责任单位：** 市市场监管局、市公安局、示范海关" in text
+    assert "本文件未列明该条的责任单位" in browse.clause_markdown(C3, DOC)
+
+
+# ---------------------------------------------------------------------------- the real server
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`python -m assistant serve` in a subprocess; `url` once it prints that it is ready."""
+
+    def __init__(self, data_dir: Path, port: int | None = None, timeout: float = 300.0):
+        self.port = port or free_port()
+        self.log = data_dir / f"serve-{self.port}.log"
+        env = {**os.environ, "POLICY_DATA_DIR": str(data_dir), "GRADIO_ANALYTICS_ENABLED": "False",
+               "HF_HUB_OFFLINE": "1"}
+        self.started = time.perf_counter()
+        self.proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(self.port)],
+                                     cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=self.log.open("wb"),
+                                     text=True, encoding="utf-8")
+        lines: queue.Queue[str] = queue.Queue()
+        threading.Thread(target=lambda: [lines.put(x) for x in self.proc.stdout], daemon=True).start()
+        deadline = time.monotonic() + timeout
+        self.url = ""
+        while time.monotonic() < deadline and self.proc.poll() is None:
+            try:
+                line = lines.get(timeout=0.5)
+            except queue.Empty:
+                continue
+            m = re.search(r"(http://\S+)", line)
+            if "就绪" in line and m:
+                self.url, self.ready_s = m.group(1), time.perf_counter() - self.started
+                return
+        self.stop()
+        raise RuntimeError(f"server did not start: {self.log.read_text(encoding='utf-8', errors='replace')[-3000:]}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+
+
+def shared_data_dir(tmp_path_factory) -> Path:
+    """One data folder for the session's servers: the first builds the index, the rest reuse it."""
+    path = tmp_path_factory.getbasetemp() / "web-data"
+    path.mkdir(exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    s = Server(shared_data_dir(tmp_path_factory))
+    yield s
+    s.stop()
+
+
+@pytest.fixture(scope="module")
+def client(server):
+    from gradio_client import Client
+
+    return Client(server.url, verbose=False)
+
+
+@pytest.mark.slow
+def test_serves_on_loopback_with_only_the_two_api_endpoints(server, client):
+    assert server.url.startswith("http://127.0.0.1:")
+    assert set(client.view_api(return_format="dict", print_info=False)["named_endpoints"]) == {"/ask", "/chat"}
+
+
+@pytest.mark.slow
+def test_ask_endpoint_returns_the_contract_json(client):
+    out = client.predict("郑州开展铁拳专项行动的责任单位有哪些？", api_name="/ask")
+    assert {"question", "answer", "abstained", "citations", "units"} <= set(out)
+    assert out["abstained"] is False and "[1]" in out["answer"]
+    first = out["citations"][0]
+    assert first["clause_id"] == "zhengzhou-opinions#2.4" and first["n"] == 1
+    assert "金水海关" in first["units"] and "金水海关" in out["units"]
+    assert "铁拳" in first["quote"]
+
+
+@pytest.mark.slow
+def test_blank_question_is_a_clean_error(client):
+    from gradio_client.exceptions import AppError
+
+    with pytest.raises(AppError) as err:
+        client.predict("   ", api_name="/ask")
+    assert "问题为空" in str(err.value) and "Traceback" not in str(err.value)
+
+
+@pytest.mark.slow
+def test_out_of_scope_question_abstains(client):
+    out = client.predict("今天郑州天气怎么样？", api_name="/ask")
+    assert out["abstained"] is True and out["citations"] == []
+
+
+def _assistant_texts(chat: list) -> list[str]:
+    return ["".join(part.get("text", "") for part in m["content"]) for m in chat if m["role"] == "assistant"]
+
+
+@pytest.mark.slow
+def test_chat_streams_then_adds_sources_and_the_markdown_download(client):
+    job = client.submit(message="郑州开展铁拳专项行动的责任单位有哪些？", chat=[], doc_ids=[], api_name="/chat")
+    job.result(timeout=60)
+    outputs = job.outputs()
+    final_chat, final_download = outputs[-1][1], outputs[-1][2]  # State outputs are not sent
+    final_text = _assistant_texts(final_chat)[0]
+    partial = [_assistant_texts(o[1])[-1] for o in outputs[1:-1] if isinstance(o[1], list)]
+    assert len(partial) >= 3, "the answer arrives in pieces before the final message"
+    assert all(final_text.startswith(p) for p in partial[-3:])
+    sources = [m for m in final_chat if (m.get("metadata") or {}).get("title", "").startswith("引用来源")]
+    assert len(sources) == 1 and "zhengzhou-opinions#2.4" in _assistant_texts([sources[0]])[0]
+    assert "<mark>" in _assistant_texts([sources[0]])[0]
+    md = Path(final_download["value"]).read_text(encoding="utf-8")
+    assert md.startswith("# 知识产权保护政策问答") and "zhengzhou-opinions#2.4" in md and "金水海关" in md
+
+
+@pytest.mark.slow
+def test_chat_follow_up_keeps_context_and_filter_limits_documents(client):
+    from gradio_client import Client
+
+    c = Client(client.src, verbose=False)  # a fresh session: its own question history
+    c.predict(message="郑州开展铁拳专项行动的责任单位有哪些？", chat=[], doc_ids=[], api_name="/chat")
+    out = c.predict(message="那信阳呢？", chat=[], doc_ids=[], api_name="/chat")
+    text = _assistant_texts(out[1])[0]
+    assert "信阳" in text and "铁拳" in text  # read as 信阳开展铁拳专项行动的责任单位有哪些？
+    out = c.predict(message="开展铁拳专项行动的责任单位有哪些？", chat=[], doc_ids=["xinyang-opinions"], api_name="/chat")
+    assert "xinyang-opinions#" in _assistant_texts(out[1])[-1] and "zhengzhou-opinions#" not in _assistant_texts(out[1])[-1]
