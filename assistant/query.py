@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from index import Clause, Document
-from index.keyword import Tokenizer
+from index.keyword import Tokenizer, expansions
 from index.normalize import clean, normalise
 from index.numerals import CHINESE_NUMERAL_CHARS, chinese_to_int
 
@@ -131,7 +131,7 @@ def understand(question: str, view: CorpusView, max_chars: int = 500) -> Query:
         intent=intent,
         english=english,
         truncated=truncated,
-        tokens=tuple(view.tokenizer(norm)),
+        tokens=tuple(view.tokenizer(" ".join([norm, *expansions(norm)]))),
     )
 
 

