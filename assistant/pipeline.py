@@ -16,6 +16,7 @@ from .errors import UserError
 from .followup import rewrite
 from .judge import should_abstain
 from .query import CorpusView, Query, understand
+from .quotes import sentence_scores
 from .retrieve import Hit, Mode, Retriever, passage_text
 from .settings import Settings
 from .units_lookup import UnitDirectory
@@ -141,7 +142,20 @@ class Assistant:
             meta = compose.metadata_fact(ctx, q, front) if front else None
             if meta:
                 return meta
+            hits = self._by_best_sentence(q, hits)
         return compose.lookup(ctx, q, _focus(hits, k), k, q.intent if q.intent is Intent.FACT else Intent.LOOKUP)
+
+    def _by_best_sentence(self, q: Query, hits: Sequence[Hit], top: int = 5) -> list[Hit]:
+        """Facts live in sentences: re-rank the best few clauses by their best sentence (with
+        figures preferred), keeping the fused order as the tie-break."""
+        ctx = self.ctx
+
+        def best(h: Hit) -> float:
+            scored = sentence_scores(ctx.clauses[h.clause_id].body, q.tokens, ctx.tokenize, ctx.weight, want_values=True)
+            return max((s for _, s in scored), default=0.0)
+
+        head = sorted(enumerate(hits[:top]), key=lambda ih: (-best(ih[1]), ih[0]))
+        return [h for _, h in head] + list(hits[top:])
 
     def _carrying_units(self, hits: Sequence[Hit]) -> Hit:
         """Asked who is responsible: among near-equal best measures, the one that prints units."""
@@ -174,10 +188,15 @@ def _measures_first(hits: Sequence[Hit]) -> list[Hit]:
     return sorted(hits, key=lambda h: h.clause_id.endswith(".0"))
 
 
-def _focus(hits: Sequence[Hit], k: int) -> list[Hit]:
-    """Keep the hits that stand out: drop the tail once scores fall well below the best."""
+def _focus(hits: Sequence[Hit], k: int, ratio: float = 0.75, most: int = 3) -> list[Hit]:
+    """The hits that answer, not the whole result list: the best one, and the next ones only
+    while their keyword evidence stays close to it (dense evidence for English questions)."""
     if not hits:
         return []
-    top = hits[0].score
-    kept = [h for h in hits[:k] if h.score >= 0.55 * top]
-    return kept or list(hits[:1])
+    top = hits[0]
+    kept = [top]
+    for h in hits[1:k]:
+        close = (h.keyword >= ratio * top.keyword) if top.keyword > 0 else (h.dense >= top.dense - 0.01)
+        if close and len(kept) < most:
+            kept.append(h)
+    return kept

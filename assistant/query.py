@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from index import Clause, Document
-from index.keyword import Tokenizer, expansions
+from index.keyword import STOPWORDS, Tokenizer, expansions
 from index.normalize import clean, normalise
 from index.numerals import CHINESE_NUMERAL_CHARS, chinese_to_int
 
 from .answer import Intent
+from .spelling import Speller
 from .units_lookup import UnitDirectory, UnitMatch
 
 _N = f"[{CHINESE_NUMERAL_CHARS}\\d]+"
@@ -27,6 +28,11 @@ _CLAUSE_REF = [
     re.compile(r"\b(?:article|item|measure|clause)\s+(\d{1,3})\b"),
 ]
 _CHAPTER_REF = re.compile(rf"第\s*({_N})\s*(?:部分|章|节|大项|方面)")
+_ASK_WORDS = frozenset("多少 什么 怎么 怎么样 怎样 如何 哪里 哪些 哪个 哪一年 几点 是否 能否 可以 可否 一般 大概 "
+                       "需要 应该 具体 最多 最少 办理 需要 多久".split())
+# Nouns that frame a question rather than name its subject (有什么区别, 叫什么名字 …).
+_ASKING_NOUNS = frozenset("区别 差别 时候 名字 职责 文号 字号 文字 后果 层面 专门 内容 情况 方面 保护措施 办法 做法 "
+                          "规定 政策 文件 条款 意思 意义 作用 好处 问题 东西 事情 地方 哪里 时间 日期".split())
 _COMPARE = re.compile(r"比较|对比|相比|比起|不同|区别|差异|异同|各地|各市|分别|哪些城市|哪个城市|哪几个|哪里更|compare|difference|differ|versus|\bvs\b")
 _WHO = re.compile(r"责任单位|牵头单位|负责单位|哪些部门|哪个部门|什么部门|哪些单位|哪个单位|哪家单位|由谁|谁负责|谁来|谁管|归谁|主管部门|由哪|哪些机构负责|who\b|which (?:department|agenc|unit|bod)|responsible")
 _DEPT_ASK = re.compile(r"负责|承担|牵头|参与|职责|分工|任务|涉及|担任|管哪些|管什么|responsible for|in charge")
@@ -46,6 +52,9 @@ class Query:
     intent: Intent = Intent.LOOKUP
     english: bool = False
     truncated: bool = False
+    unknown_terms: tuple[str, ...] = ()  # nouns the corpus never uses (天气, 营业执照 …)
+    unknown_focus: bool = False  # …and one of them is what the question asks for (…的网址是多少？)
+    corrections: tuple[tuple[str, str], ...] = ()  # homophone typos fixed: (as typed, as meant)
     tokens: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -63,6 +72,9 @@ class CorpusView:
         self._distinct = _distinctive_title_terms(self.documents, tokenizer)
         self._corpus_text = normalise("".join(c.text for c in clauses) + "".join(d.title + d.issuer for d in documents))
         self._provinces = {normalise(d.province) for d in self.documents}
+        words = {w for c in clauses for w, _ in _posseg(normalise(c.body))}
+        words |= {w[i : i + 2] for w in list(words) if len(w) == 4 for i in (0, 2)}
+        self.speller = Speller.build(self._corpus_text, words, _is_common_word)
         self._place = {d.doc_id: d.place for d in self.documents}
 
     def place_of(self, doc_id: str) -> str:
@@ -103,6 +115,26 @@ class CorpusView:
             return out
         return []
 
+    def unknown_terms(self, norm: str) -> list[str]:
+        """Nouns of the question that no document uses, even piecewise (every two-character
+        piece of the word absent or the word itself absent and not a known everyday word)."""
+        out = []
+        known = _expansion_words()
+        for word, flag in _posseg(norm):
+            if (len(word) < 2 or flag[:1] != "n" or flag == "ns" or word in self._corpus_text or word in known
+                    or word in _ASKING_NOUNS or word[-1] in "是的"):
+                continue
+            pieces = [word[i : i + 2] for i in range(len(word) - 1)]
+            if not all(p in self._corpus_text for p in pieces):
+                out.append(word)
+        return out
+
+    def is_focus(self, norm: str, term: str) -> bool:
+        """True when nothing the corpus speaks of follows the term: it is what is asked."""
+        tail = norm[norm.find(term) + len(term):]
+        content = [w for w, _ in _posseg(tail) if len(w) >= 2 and w not in STOPWORDS and w not in _ASK_WORDS]
+        return not any(w in self._corpus_text for w in content)
+
     def measure_clauses(self, number: int, doc_ids: Sequence[str]) -> list[str]:
         return [c.clause_id for c in self.clauses if c.measure == number and (not doc_ids or c.doc_id in doc_ids)]
 
@@ -112,10 +144,12 @@ def understand(question: str, view: CorpusView, max_chars: int = 500) -> Query:
     truncated = len(text) > max_chars
     text = text[:max_chars]
     norm = normalise(text)
+    norm, corrections = _fix_typos(norm, view)
     english = _is_english(norm)
     doc_ids, places = view.docs_named(norm)
     foreign = view.foreign_places(norm, places)
     units = tuple(view.units.find(norm, doc_ids))
+    unknown = view.unknown_terms(norm)
     refs = tuple(_clause_refs(norm, view, doc_ids))
     intent = _intent(norm, units, refs, places, english)
     if intent is Intent.DEPARTMENT and doc_ids:
@@ -131,8 +165,22 @@ def understand(question: str, view: CorpusView, max_chars: int = 500) -> Query:
         intent=intent,
         english=english,
         truncated=truncated,
+        unknown_terms=tuple(unknown),
+        unknown_focus=any(view.is_focus(norm, t) for t in unknown),
+        corrections=tuple(corrections),
         tokens=tuple(view.tokenizer(" ".join([norm, *expansions(norm)]))),
     )
+
+
+def _fix_typos(norm: str, view: CorpusView) -> tuple[str, list[tuple[str, str]]]:
+    fixes = []
+    for word, _flag in _posseg(norm):
+        meant = view.speller.correct(word)
+        if meant:
+            fixes.append((word, meant))
+    for typed, meant in fixes:
+        norm = norm.replace(typed, meant)
+    return norm, fixes
 
 
 def _intent(norm: str, units: Sequence[UnitMatch], refs: Sequence[str], places: Sequence[str], english: bool) -> Intent:
@@ -190,6 +238,12 @@ def _distinctive_title_terms(documents: Sequence[Document], tokenizer: Tokenizer
     return out
 
 
+def _is_common_word(word: str) -> bool:
+    import jieba  # noqa: PLC0415
+
+    return jieba.dt.FREQ.get(word, 0) >= 20
+
+
 @lru_cache(maxsize=2048)
 def _posseg(text: str) -> tuple[tuple[str, str], ...]:
     import jieba.posseg  # noqa: PLC0415
@@ -200,6 +254,13 @@ def _posseg(text: str) -> tuple[tuple[str, str], ...]:
 def _ascii_find(text: str, name: str) -> int:
     m = re.search(rf"\b{re.escape(name)}\b", text)
     return m.start() if m else -1
+
+
+@lru_cache(maxsize=1)
+def _expansion_words() -> frozenset[str]:
+    from index.keyword import _synonyms  # noqa: PLC0415
+
+    return frozenset(w for w, _ in _synonyms())
 
 
 def _is_english(norm: str) -> bool:

@@ -28,6 +28,20 @@ def sentences(text: str) -> list[Span]:
     return out
 
 
+def sentence_scores(body: str, query_tokens: Sequence[str], tokenize: Callable[[str], list[str]],
+                    weight: Callable[[str], float], want_values: bool = False) -> list[tuple[Span, float]]:
+    """Each sentence with its idf-weighted overlap with the question (and a bonus for figures
+    and names when the question asks for them)."""
+    wanted = set(query_tokens)
+    out = []
+    for sp in sentences(body):
+        s = sum(weight(t) for t in set(tokenize(sp.text)) & wanted)
+        if want_values and _VALUE.search(sp.text):
+            s = s * 1.5 + 0.5
+        out.append((sp, s))
+    return out
+
+
 def best_quote(
     body: str,
     query_tokens: Sequence[str],
@@ -39,19 +53,13 @@ def best_quote(
     """The sentence(s) of `body` that best answer: idf-weighted token overlap, a bonus for
     figures/names when the question asks for them, the lead (title) sentence only when
     nothing else matches. Adjacent good sentences are joined into one verbatim span."""
-    spans = sentences(body)
-    if not spans:
+    scored = sentence_scores(body, query_tokens, tokenize, weight, want_values)
+    if not scored:
         return body
-    wanted = set(query_tokens)
-    scores = []
-    for i, sp in enumerate(spans):
-        toks = set(tokenize(sp.text))
-        s = sum(weight(t) for t in toks & wanted)
-        if want_values and _VALUE.search(sp.text):
-            s = s * 1.5 + 0.5
-        if i == 0 and len(spans) > 1 and len(sp.text) <= 30:
-            s *= 0.5  # the title: informative only when nothing else is
-        scores.append(s)
+    spans = [sp for sp, _ in scored]
+    scores = [s for _, s in scored]
+    if len(spans) > 1 and len(spans[0].text) <= 30:
+        scores[0] *= 0.5  # the title: informative only when nothing else is
     best = max(range(len(spans)), key=lambda i: (scores[i], -i))
     if scores[best] <= 0:
         best = 1 if len(spans) > 1 and len(spans[0].text) <= 30 else 0

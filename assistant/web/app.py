@@ -175,13 +175,13 @@ def build_app(assistant: Assistant, settings: Settings | None = None) -> gr.Bloc
     def find_departments(partial: str):
         partial = (partial or "").strip()
         if not partial:
-            return gr.Radio(choices=[], value=None), "请输入部门名称（可只输入一部分，如“市场监管局”“海关”）。", [], ""
+            return gr.Radio(choices=[], value=None, visible=False), "请输入部门名称（可只输入一部分，如“市场监管局”“海关”）。", [], ""
         matches = explorer.find_departments(assistant.units, corpus.documents, partial)
         if not matches:
-            return (gr.Radio(choices=[], value=None),
+            return (gr.Radio(choices=[], value=None, visible=False),
                     f"没有找到名称包含“{partial}”的责任单位。可试试“市场监管局”“公安局”“海关”。", [], "")
         note = f"找到 {len(matches)} 个部门，点选一个查看它承担的全部措施："
-        return gr.Radio(choices=[(m.label, m.value) for m in matches], value=None), note, [], ""
+        return gr.Radio(choices=[(m.label, m.value) for m in matches], value=None, visible=True), note, [], ""
 
     def department_measures(value: str | None):
         if not value:
@@ -194,12 +194,13 @@ def build_app(assistant: Assistant, settings: Settings | None = None) -> gr.Bloc
 
     def document_matrix(doc_id: str | None):
         if not doc_id:
-            return gr.Dropdown(choices=[], value=None), None, gr.DownloadButton(value=None, interactive=False), "", ""
+            return (gr.Dropdown(choices=[], value=None), gr.Image(value=None, visible=False),
+                    gr.DownloadButton(value=None, interactive=False, visible=False), "", "")
         doc_clauses = corpus.clauses_of(doc_id)
         measures = gr.Dropdown(choices=explorer.measure_choices(doc_clauses), value=None)
         m = explorer.build_matrix(doc_id, doc_clauses)
         if m is None:
-            return (measures, None, gr.DownloadButton(value=None, interactive=False),
+            return (measures, gr.Image(value=None, visible=False), gr.DownloadButton(value=None, visible=False),
                     f"**{explorer.DOC_NO_UNITS}**：《{documents[doc_id].short_name}》的措施没有印出“责任单位”。", "")
         png = downloads.path(f"{doc_id}-matrix.png")
         cjk = explorer.heatmap_png(m, png)
@@ -208,7 +209,8 @@ def build_app(assistant: Assistant, settings: Settings | None = None) -> gr.Bloc
                 f"深色格表示该单位是该措施的责任单位；括号内为承担措施数。")
         if not cjk:
             note += "\n\n" + "；".join(f"{c} = {u}" for c, u in zip(explorer.unit_codes(m), m.units, strict=True))
-        return measures, str(png), gr.DownloadButton(value=str(csv_path), interactive=True), note, ""
+        return (measures, gr.Image(value=str(png), visible=True),
+                gr.DownloadButton(value=str(csv_path), interactive=True, visible=True), note, "")
 
     def measure_units(clause_id: str | None) -> str:
         clause = clauses.get(clause_id or "")
@@ -284,7 +286,7 @@ def build_app(assistant: Assistant, settings: Settings | None = None) -> gr.Bloc
                                                 elem_id="pa-dept-query")
                         dept_find = gr.Button("查找", variant="primary", elem_id="pa-dept-find")
                         dept_note = gr.Markdown(elem_id="pa-dept-note")
-                        dept_pick = gr.Radio(choices=[], label="部门（括号内为承担措施数）", elem_id="pa-dept-pick")
+                        dept_pick = gr.Radio(choices=[], label="部门（括号内为承担措施数）", visible=False, elem_id="pa-dept-pick")
                     with gr.Column(scale=3):
                         dept_summary = gr.Markdown(elem_id="pa-dept-summary")
                         dept_table = gr.Dataframe(headers=["文件", "条款编号", "措施", "标题"], type="array",
@@ -297,11 +299,11 @@ def build_app(assistant: Assistant, settings: Settings | None = None) -> gr.Bloc
                         mx_measure = gr.Dropdown([], value=None, label="选择措施，查看其责任单位", elem_id="pa-mx-measure")
                         mx_units = gr.Markdown(elem_id="pa-mx-units")
                     with gr.Column(scale=3):
-                        mx_note = gr.Markdown(elem_id="pa-mx-note")
+                        mx_note = gr.Markdown("选择一份文件，查看它的部门 × 措施分工矩阵（可导出 CSV）。", elem_id="pa-mx-note")
                         mx_image = gr.Image(type="filepath", label="部门 × 措施分工矩阵", interactive=False,
-                                            buttons=["download", "fullscreen"], elem_id="pa-mx-image")
+                                            buttons=["download", "fullscreen"], visible=False, elem_id="pa-mx-image")
                         mx_csv = gr.DownloadButton("导出矩阵（CSV）", value=None, interactive=False, size="sm",
-                                                   elem_id="pa-mx-csv")
+                                                   visible=False, elem_id="pa-mx-csv")
 
             with gr.Tab("文件浏览", id="browse"):
                 with gr.Row(equal_height=False):
