@@ -26,7 +26,8 @@ class Context:
     clauses: Mapping[str, Clause]
     documents: Mapping[str, Document]
     tokenize: Callable[[str], list[str]]
-    weight: Callable[[str], float]
+    weight: Callable[[str], float]  # idf of a search token
+    known: Callable[[str], bool]  # the token occurs somewhere in the corpus
 
 
 def cite(ctx: Context, n: int, clause: Clause, quote: str, score: float = 0.0) -> Citation:

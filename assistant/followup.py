@@ -20,7 +20,7 @@ _REFER = re.compile(r"这一条|这条|这项|这一项|该条|该项|这个|这
 _ASK = re.compile(r"(的)?(责任单位|负责单位|牵头单位|由谁|由哪|谁负责|有什么|有哪些|有没有|是什么|是哪些|是谁|是多少|讲什么|讲的是什么|"
                   r"讲了什么|说了什么|写了什么|怎么|如何|哪些|哪个|多少|几)")
 _GENERIC_ASK = re.compile(r"^(是)?(怎么规定的?|怎么说的?|有什么规定|有没有规定|有规定|如何规定|怎么样|如何|有吗|有没有)$")
-_FILLER = re.compile(r"[的地是有也规定方面呢吗，,、\s]")
+_FILLER = re.compile(r"措施|规定|政策|内容|工作|做法|办法|安排|方面|[的地是有也呢吗，,、\s]")
 _STEP = re.compile(r"(下一条|下一项|后一条|上一条|上一项|前一条)")
 _NUMBER = re.compile(rf"([(（第]\s*)([{CHINESE_NUMERAL_CHARS}]+|\d+)(\s*[)）条项])")
 
@@ -45,9 +45,11 @@ def split_question(text: str, view: CorpusView) -> Parts:
             rest = text[:i] + text[i + len(name):]
             break
     m = _ASK.search(rest)
-    if m:
-        return Parts(place, rest[: m.start()], rest[m.start():])
-    return Parts(place, rest, "")
+    if not m:
+        return Parts(place, rest, "")
+    if not _FILLER.sub("", rest[: m.start()]) and m.group(2) in ("怎么", "如何"):  # 怎么加强X？: the topic follows
+        return Parts(place, _END.sub("", rest[m.end():]), "有什么规定？")
+    return Parts(place, rest[: m.start()], rest[m.start():])
 
 
 def rewrite(question: str, history: Sequence[str], view: CorpusView) -> str:

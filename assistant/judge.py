@@ -35,6 +35,11 @@ _VALUE_ASKS = [
 ]
 
 
+# Words that frame a question about responsibility or point back at a clause: not content.
+SCAFFOLD = frozenset("负责 牵头 承担 参与 涉及 主管 分管 归口 单位 部门 机构 哪个 哪家 由谁 谁来 那条 这条 该条 这项 那项 "
+                     "这一条 那一条 这份 那份 文件 里面 其中 具体 一下 目前 现在 打算 准备 会不会 是不是 能不能".split())
+
+
 @dataclass(frozen=True)
 class AbstainPolicy:
     min_coverage: float = 0.25  # share of the question's content words found in the best clauses
@@ -46,10 +51,11 @@ DEFAULT_POLICY = AbstainPolicy()
 
 
 def coverage(q: Query, hits: Sequence[Hit], ctx, top: int = 3) -> float:
-    """idf-weighted share of the question's content words (jieba tokens) that occur in the
-    best clauses' text."""
+    """idf-weighted share of the question's content words (jieba tokens, places
+    aside) that occur in the best clauses' text. Question scaffolding (负责, 那条) is left out;
+    words the corpus never uses count as not found."""
     places = {normalise(n) for n in q.places}
-    words = {t for t in q.tokens if not t.startswith("#") and t not in places and not any(t in p for p in places)}
+    words = {t for t in q.tokens if not t.startswith("#") and t not in SCAFFOLD and not any(t in p for p in places)}
     if not words:
         return 0.0
     text = "".join(ctx.clauses[h.clause_id].text for h in hits[:top])

@@ -15,7 +15,7 @@ from .answer import Answer, Intent
 from .errors import UserError
 from .followup import rewrite
 from .judge import should_abstain
-from .query import CorpusView, Query, understand
+from .query import CorpusView, Query, named_things, understand
 from .quotes import sentence_scores
 from .retrieve import Hit, Mode, Retriever, passage_text
 from .settings import Settings
@@ -31,6 +31,7 @@ class Assistant:
         self.corpus = corpus or load_corpus(self.settings.seeds_dir)
         self._dense_override = dense
         terms = {c.title for c in self.corpus.clauses if c.title} | {u for c in self.corpus.clauses for u in c.units}
+        terms |= named_things((c.text for c in self.corpus.clauses), pieces=False)
         self.tokenizer = Tokenizer(token_mode, extra_terms=terms)
         self.units = UnitDirectory(self.corpus.clauses, {d.doc_id: d.city for d in self.corpus.documents},
                                    load_aliases(self.settings.seeds_dir))
@@ -40,6 +41,7 @@ class Assistant:
             documents={d.doc_id: d for d in self.corpus.documents},
             tokenize=self.tokenizer,
             weight=lambda t: idf_of(self.retriever.bm25, t),
+            known=lambda t: t in self.retriever.bm25.vocab,
         )
 
     # ------------------------------------------------------------------ set-up

@@ -28,6 +28,7 @@ _CLAUSE_REF = [
     re.compile(r"\b(?:article|item|measure|clause)\s+(\d{1,3})\b"),
 ]
 _CHAPTER_REF = re.compile(rf"第\s*({_N})\s*(?:部分|章|节|大项|方面)")
+_INTERROGATIVE = re.compile(r"怎么|什么|多少|哪|几|吗|呢|谁|如何|是否")
 _ASK_WORDS = frozenset("多少 什么 怎么 怎么样 怎样 如何 哪里 哪些 哪个 哪一年 几点 是否 能否 可以 可否 一般 大概 "
                        "需要 应该 具体 最多 最少 办理 需要 多久".split())
 # Nouns that frame a question rather than name its subject (有什么区别, 叫什么名字 …).
@@ -74,6 +75,7 @@ class CorpusView:
         self._provinces = {normalise(d.province) for d in self.documents}
         words = {w for c in clauses for w, _ in _posseg(normalise(c.body))}
         words |= {w[i : i + 2] for w in list(words) if len(w) == 4 for i in (0, 2)}
+        words |= named_things([self._corpus_text])
         self.speller = Speller.build(self._corpus_text, words, _is_common_word)
         self._place = {d.doc_id: d.place for d in self.documents}
 
@@ -121,8 +123,9 @@ class CorpusView:
         out = []
         known = _expansion_words()
         for word, flag in _posseg(norm):
-            if (len(word) < 2 or flag[:1] != "n" or flag == "ns" or word in self._corpus_text or word in known
-                    or word in _ASKING_NOUNS or word[-1] in "是的"):
+            if (len(word) < 2 or not (flag[:1] == "n" or flag in ("l", "vn")) or flag == "ns"
+                    or word in self._corpus_text or word in known
+                    or word in _ASKING_NOUNS or word[-1] in "是的" or _INTERROGATIVE.search(word)):
                 continue
             pieces = [word[i : i + 2] for i in range(len(word) - 1)]
             if not all(p in self._corpus_text for p in pieces):
@@ -170,6 +173,19 @@ def understand(question: str, view: CorpusView, max_chars: int = 500) -> Query:
         corrections=tuple(corrections),
         tokens=tuple(view.tokenizer(" ".join([norm, *expansions(norm)]))),
     )
+
+
+def named_things(texts, pieces: bool = True) -> set[str]:
+    """Names the documents quote (“郑州知识产权仲裁院”), with their 3–4 character pieces
+    (仲裁院) for the speller; the tokenizer takes the whole names only."""
+    out: set[str] = set()
+    for text in texts:
+        for name in re.findall(r"[“《]([\u4e00-\u9fff]{3,20})[”》]", text):
+            if len(name) <= 10:
+                out.add(name)
+            if pieces:
+                out |= {name[i : i + n] for n in (3, 4) for i in range(len(name) - n + 1)}
+    return out
 
 
 def _fix_typos(norm: str, view: CorpusView) -> tuple[str, list[tuple[str, str]]]:
@@ -231,10 +247,10 @@ def _distinctive_title_terms(documents: Sequence[Document], tokenizer: Tokenizer
         siblings = [s for s in documents if s.place == d.place and s.doc_id != d.doc_id]
         if not siblings:
             continue
-        mine = {t for t in tokenizer(d.title) if not t.startswith("#")}
-        theirs = {t for s in siblings for t in tokenizer(s.title)}
+        mine = {t for t in tokenizer(d.title) if not t.startswith("#") and len(t) <= 8}
+        theirs = "|".join(normalise(s.title) for s in siblings)
         tail = re.findall(r"[\u4e00-\u9fff]{2}$", re.sub(r"[（(].*?[)）]", "", normalise(d.title)))
-        out[d.doc_id] = {t for t in mine - theirs if len(t) >= 3} | (set(tail) - theirs)
+        out[d.doc_id] = {t for t in mine if len(t) >= 3 and t not in theirs} | {t for t in tail if t not in theirs}
     return out
 
 

@@ -329,3 +329,11 @@ def test_chat_follow_up_keeps_context_and_filter_limits_documents(client):
 def test_blank_chat_message_is_not_searched(client):
     out = client.predict(message="   ", chat=[], doc_ids=[], api_name="/chat")
     assert out[0] == "" and not isinstance(out[1], list)  # the chat is left as it was: no question, no answer
+
+
+@pytest.mark.slow
+def test_serve_on_a_busy_port_is_one_clean_line(server):
+    out = subprocess.run([sys.executable, "-m", "assistant", "serve", "--port", str(server.port)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 1 and "Traceback" not in out.stderr
+    assert f"127.0.0.1:{server.port}" in out.stderr and "--port" in out.stderr

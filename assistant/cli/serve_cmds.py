@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import socket
 import sys
+import threading
 import time
 
+from ..errors import UserError
 from ..settings import Settings
 
 
@@ -23,14 +26,26 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     updates = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = Settings(**{**settings.model_dump(), **updates}) if updates else settings
 
+    _check_port(settings.host, settings.port)  # before seconds of loading, not after
     from ..pipeline import Assistant  # noqa: PLC0415
-    from ..web import build_app, launch  # noqa: PLC0415 - gradio loads only for this command
 
     print("正在加载文件与检索索引…", file=sys.stderr, flush=True)
     assistant = Assistant(settings)
-    assistant.warm_up()  # embedder and index now, so the first question is fast
+    # Warm up (embedder, index: mostly native code) while gradio imports (Python): the page is
+    # announced only once both are done, so the first question is fast.
+    failed: list[BaseException] = []
+    warm = threading.Thread(target=_warm_up, args=(assistant, failed), name="warm-up", daemon=True)
+    warm.start()
+    from ..web import build_app, launch  # noqa: PLC0415 - gradio loads only for this command
+
+    warm.join()
+    if failed:
+        raise failed[0]
     app = build_app(assistant, settings)
-    url = launch(app, settings)
+    try:
+        url = launch(app, settings)
+    except OSError as exc:  # gradio: "Cannot find empty port in range"
+        raise _port_error(settings.host, settings.port) from exc
     print(f"问答网页已就绪（{time.perf_counter() - t0:.1f} 秒）：{url}", flush=True)
     print(f"API：gradio_client.Client(\"{url}\").predict(\"问题\", api_name=\"/ask\")；按 Ctrl+C 停止。",
           file=sys.stderr, flush=True)
@@ -42,3 +57,25 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         app.close(verbose=False)
     return 0
+
+
+def _warm_up(assistant, failed: list[BaseException]) -> None:
+    try:
+        assistant.warm_up()
+    except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread, where the CLI reports it
+        failed.append(exc)
+
+
+def _port_error(host: str, port: int) -> UserError:
+    return UserError(f"无法在 {host}:{port} 启动网页（端口已被占用或地址不可用）：请用 --port 换一个端口，"
+                     f"或先停止占用该端口的程序")
+
+
+def _check_port(host: str, port: int) -> None:
+    if not port:
+        return
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as exc:
+        raise _port_error(host, port) from exc
