@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from index.normalize import normalise
 
 from .answer import Intent
-from .query import Query
+from .query import Query, is_common_word
 from .retrieve import Hit
 
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元")
@@ -52,10 +52,11 @@ DEFAULT_POLICY = AbstainPolicy()
 
 def coverage(q: Query, hits: Sequence[Hit], ctx, top: int = 3) -> float:
     """idf-weighted share of the question's content words (jieba tokens, places
-    aside) that occur in the best clauses' text. Question scaffolding (负责, 那条) is left out;
-    words the corpus never uses count as not found."""
+    aside) that occur in the best clauses' text. Question scaffolding (负责, 那条) and tokenizer
+    debris are left out; real words the corpus never uses count as not found."""
     places = {normalise(n) for n in q.places}
-    words = {t for t in q.tokens if not t.startswith("#") and t not in SCAFFOLD and not any(t in p for p in places)}
+    words = {t for t in q.tokens if not t.startswith("#") and t not in SCAFFOLD and not any(t in p for p in places)
+             and (ctx.known(t) or is_common_word(t) or t in q.unknown_terms)}  # not tokenizer debris (院有)
     if not words:
         return 0.0
     text = "".join(ctx.clauses[h.clause_id].text for h in hits[:top])

@@ -76,7 +76,7 @@ class CorpusView:
         words = {w for c in clauses for w, _ in _posseg(normalise(c.body))}
         words |= {w[i : i + 2] for w in list(words) if len(w) == 4 for i in (0, 2)}
         words |= named_things([self._corpus_text])
-        self.speller = Speller.build(self._corpus_text, words, _is_common_word)
+        self.speller = Speller.build(self._corpus_text, words, is_common_word)
         self._place = {d.doc_id: d.place for d in self.documents}
 
     def place_of(self, doc_id: str) -> str:
@@ -254,7 +254,7 @@ def _distinctive_title_terms(documents: Sequence[Document], tokenizer: Tokenizer
     return out
 
 
-def _is_common_word(word: str) -> bool:
+def is_common_word(word: str) -> bool:
     import jieba  # noqa: PLC0415
 
     return jieba.dt.FREQ.get(word, 0) >= 20
