@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import queue
+import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from functools import cached_property
 
@@ -43,6 +45,8 @@ class Assistant:
             weight=lambda t: idf_of(self.retriever.bm25, t),
             known=lambda t: t in self.retriever.bm25.vocab,
         )
+        if self.settings.llm_enabled:
+            _ = self._llm  # prompts checked at start-up, not at the first question
 
     # ------------------------------------------------------------------ set-up
 
@@ -61,7 +65,9 @@ class Assistant:
         return Retriever(self.corpus.clauses, self.tokenizer, dense)
 
     def warm_up(self) -> None:
-        self.ask("知识产权保护")
+        """Load what the first question would (jieba, the embedder, the index, the LLM client)."""
+        self.warm_up_llm()
+        self._answer(self.understand("知识产权保护"), None)
 
     # ------------------------------------------------------------------ asking
 
@@ -80,7 +86,8 @@ class Assistant:
         return hits[:k]
 
     def ask(self, question: str, history: Sequence[str] = (), *, intent: Intent | None = None,
-            doc_ids: Sequence[str] = (), mode: Mode | None = None) -> Answer:
+            doc_ids: Sequence[str] = (), mode: Mode | None = None,
+            on_delta: Callable[[str], None] | None = None) -> Answer:
         t0 = time.perf_counter()
         q = self.understand(question, history)
         if doc_ids:
@@ -89,9 +96,14 @@ class Assistant:
             q = replace(q, intent=intent)
         t1 = time.perf_counter()
         answer = self._answer(q, mode)
+        if self.settings.llm_enabled:
+            answer = self._generated(q, answer, on_delta)
         t2 = time.perf_counter()
         answer.question = question
         answer.rewritten = q.question if q.question != question else ""
+        if q.corrections:
+            fixed = "，".join(f"“{a}”按“{b}”" for a, b in q.corrections)
+            answer.notice = (answer.notice + " " if answer.notice else "") + f"已将{fixed}理解。"
         if q.truncated:
             answer.notice = (answer.notice + " " if answer.notice else "") + \
                 f"问题过长，只按前 {self.settings.max_question_chars} 个字检索。"
@@ -109,13 +121,35 @@ class Assistant:
         return ranked
 
     def ask_stream(self, question: str, history: Sequence[str] = (), **kw) -> Iterator[tuple[str, Answer | None]]:
-        """Yields (text so far, None) while the answer is written, then (text, Answer)."""
-        answer = self.ask(question, history, **kw)
-        text = answer.answer
-        step = 12
-        for i in range(step, len(text), step):
-            yield text[:i], None
-        yield text, answer
+        """Yields (text so far, None) while the answer is written, then (final text, Answer).
+        With an LLM the text is the model's stream; if its answer fails the checks, the final
+        text is the extractive answer, which replaces what was streamed."""
+        if not self.settings.llm_enabled:
+            answer = self.ask(question, history, **kw)
+            text, step = answer.answer, 12
+            for i in range(step, len(text), step):
+                yield text[:i], None
+            yield text, answer
+            return
+        deltas: queue.Queue = queue.Queue()
+        box: dict[str, Answer | BaseException] = {}
+
+        def work() -> None:
+            try:
+                box["answer"] = self.ask(question, history, on_delta=deltas.put, **kw)
+            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
+                box["answer"] = exc
+            deltas.put(None)
+
+        threading.Thread(target=work, daemon=True).start()
+        text = ""
+        while (delta := deltas.get()) is not None:
+            text += delta
+            yield text, None
+        result = box["answer"]
+        if isinstance(result, BaseException):
+            raise result
+        yield result.answer, result
 
     def _answer(self, q: Query, mode: Mode | None, allow_abstain: bool = True) -> Answer:
         ctx, k = self.ctx, self.settings.top_k
@@ -146,6 +180,44 @@ class Assistant:
                 return meta
             hits = self._by_best_sentence(q, hits)
         return compose.lookup(ctx, q, _focus(hits, k), k, q.intent if q.intent is Intent.FACT else Intent.LOOKUP)
+
+    # ------------------------------------------------------------------ the LLM path
+
+    @cached_property
+    def _llm(self):
+        """(config, prompts), checked once: a bad prompt template fails at start-up."""
+        from .llm import LLMConfig, load_prompts, prepare  # noqa: PLC0415 - langchain loads only when used
+
+        s = self.settings
+        cfg = LLMConfig(base_url=s.llm_base_url, model=s.llm_model, api_key=s.llm_api_key, timeout_s=s.llm_timeout_s)
+        prompts = load_prompts(s.prompts_dir)
+        prepare(cfg)
+        return cfg, prompts
+
+    def _generated(self, q: Query, base: Answer, on_delta: Callable[[str], None] | None) -> Answer:
+        """The LLM's answer over the clauses the extractive answer cites, checked; on any
+        failure the extractive answer, saying why."""
+        if base.abstained or not base.citations or base.intent in (Intent.DEPARTMENT, Intent.CLAUSE_REF):
+            return base  # declining and complete lists are not the model's to rewrite
+        from .cite import Source  # noqa: PLC0415
+        from .llm import generate_answer  # noqa: PLC0415
+
+        cfg, prompts = self._llm
+        sources = [Source(c.n, c.clause_id, c.label, self.ctx.clauses[c.clause_id].text) for c in base.citations]
+        result = generate_answer(q.question, sources, cfg, prompts, on_delta)
+        if not result.ok:
+            base.mode = "extractive-fallback"
+            base.notice = result.reason
+            return base
+        verified = {}
+        for quote, n in (result.check.quotes if result.check else []):
+            verified.setdefault(n, quote)
+        citations = [replace(c, quote=verified.get(c.n, c.quote)) for c in base.citations if c.n in result.used]
+        return replace(base, answer=result.text, citations=citations, mode="llm")
+
+    def warm_up_llm(self) -> None:
+        if self.settings.llm_enabled:
+            _ = self._llm
 
     def _by_best_sentence(self, q: Query, hits: Sequence[Hit], top: int = 5) -> list[Hit]:
         """Facts live in sentences: re-rank the best few clauses by their best sentence (with
