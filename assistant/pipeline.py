@@ -11,6 +11,7 @@ from functools import cached_property
 
 from index import Corpus, load_aliases, load_corpus
 from index.keyword import TokenMode, Tokenizer, idf_of
+from index.normalize import clean
 
 from . import compose
 from .answer import Answer, Intent
@@ -72,7 +73,7 @@ class Assistant:
     # ------------------------------------------------------------------ asking
 
     def understand(self, question: str, history: Sequence[str] = ()) -> Query:
-        if not question or not question.strip():
+        if not isinstance(question, str) or not clean(question):
             raise UserError("问题为空：请输入一个问题，例如“郑州开展铁拳专项行动的责任单位有哪些？”", exit_code=2)
         text = rewrite(question, history, self.view) if history else question
         return understand(text, self.view, self.settings.max_question_chars)
@@ -99,8 +100,8 @@ class Assistant:
         if self.settings.llm_enabled:
             answer = self._generated(q, answer, on_delta)
         t2 = time.perf_counter()
-        answer.question = question
-        answer.rewritten = q.question if q.question != question else ""
+        answer.question = clean(question)  # as asked, minus invisible characters and lone surrogates
+        answer.rewritten = q.question if q.question != answer.question[: len(q.question)] else ""
         if q.corrections:
             fixed = "，".join(f"“{a}”按“{b}”" for a, b in q.corrections)
             answer.notice = (answer.notice + " " if answer.notice else "") + f"已将{fixed}理解。"
