@@ -24,7 +24,8 @@ class Settings(BaseSettings):
     chroma_host: str | None = Field(None, description="Chroma server host; unset = embedded PersistentClient in data_dir")
     chroma_port: int = Field(8000, description="Chroma server port (with chroma_host)")
     top_k: int = Field(5, ge=1, le=50, description="Clauses cited in a lookup answer at most")
-    retrieval: Literal["hybrid", "keyword", "dense"] = Field("hybrid", description="Retrieval mode")
+    retrieval: Literal["hybrid", "keyword", "dense"] = Field(
+        "hybrid", description='Retrieval: "hybrid", "keyword" (BM25 only, no model loaded) or "dense"')
     max_question_chars: int = Field(500, ge=10, description="Longer questions are cut to this length, with a notice")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint (e.g. http://127.0.0.1:8000/v1); unset = extractive answers")
     llm_model: str = Field("", description="Model name at the LLM endpoint")
@@ -46,3 +47,15 @@ class Settings(BaseSettings):
     @property
     def llm_enabled(self) -> bool:
         return bool(self.llm_base_url and self.llm_model)
+
+
+def settings_table() -> str:
+    """The README's settings table, from the fields themselves (a test keeps them in step)."""
+    rows = ["| setting | environment variable | default | what it does |", "|---|---|---|---|"]
+    for name, info in Settings.model_fields.items():
+        default = info.default
+        if isinstance(default, Path):
+            default = default.relative_to(ROOT) if default.is_relative_to(ROOT) else default
+        shown = f"`{default}`" if default not in ("", None) else "(unset)"
+        rows.append(f"| `{name}` | `POLICY_{name.upper()}` | {shown} | {info.description} |")
+    return "\n".join(rows)

@@ -79,3 +79,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     except KeyboardInterrupt:
         return 130
+
+
+def commands_table() -> str:
+    """The README's command list, from the parser itself (a test keeps them in step)."""
+    parser = build_parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    rows = ["| command | what it does |", "|---|---|"]
+    for choice in sub._choices_actions:
+        rows.append(f"| `policy-assistant {choice.dest}` | {choice.help} |")
+    return "\n".join(rows)
