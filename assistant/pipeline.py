@@ -63,7 +63,7 @@ class Assistant:
         dense = self._dense_override
         if dense is None and self.settings.retrieval != "keyword":
             dense = self.dense_index.search
-        return Retriever(self.corpus.clauses, self.tokenizer, dense)
+        return Retriever(self.corpus.clauses, self.tokenizer, dense, dense_weight=self.settings.dense_weight)
 
     def warm_up(self) -> None:
         """Load what the first question would (jieba, the embedder, the index, the LLM client)."""

@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50, description="Clauses cited in a lookup answer at most")
     retrieval: Literal["hybrid", "keyword", "dense"] = Field(
         "hybrid", description='Retrieval: "hybrid", "keyword" (BM25 only, no model loaded) or "dense"')
+    dense_weight: float = Field(
+        0.1, ge=0, le=5,
+        description="Weight of the dense list in hybrid fusion (BM25 has 1); raise it for a stronger embedding model")
     max_question_chars: int = Field(500, ge=10, description="Longer questions are cut to this length, with a notice")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint (e.g. http://127.0.0.1:8000/v1); unset = extractive answers")
     llm_model: str = Field("", description="Model name at the LLM endpoint")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
 import sys
 import threading
@@ -49,6 +50,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     print(f"问答网页已就绪（{time.perf_counter() - t0:.1f} 秒）：{url}", flush=True)
     print(f"API：gradio_client.Client(\"{url}\").predict(\"问题\", api_name=\"/ask\")；按 Ctrl+C 停止。",
           file=sys.stderr, flush=True)
+    signal.signal(signal.SIGTERM, _interrupt)  # `kill`: close cleanly too (temp downloads removed)
     try:
         while app.is_running:
             time.sleep(0.2)
@@ -79,3 +81,7 @@ def _check_port(host: str, port: int) -> None:
             pass
     except OSError as exc:
         raise _port_error(host, port) from exc
+
+
+def _interrupt(signum, frame) -> None:
+    raise KeyboardInterrupt
