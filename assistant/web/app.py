@@ -91,6 +91,7 @@ class Downloads:
     def folder(self) -> Path:
         """A fresh folder per download, so that names can stay readable (政策问答-….md)."""
         cutoff = time.time() - 3600
+        self.root.mkdir(parents=True, exist_ok=True)  # a temp cleaner may have removed it
         for old in self.root.iterdir():
             if old.stat().st_mtime < cutoff:
                 shutil.rmtree(old, ignore_errors=True)
