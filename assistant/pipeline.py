@@ -48,6 +48,10 @@ class Assistant:
         )
         if self.settings.llm_enabled:
             _ = self._llm  # prompts checked at start-up, not at the first question
+        if dense is None and self.settings.retrieval != "keyword":
+            # load the embedder and open Chroma while the keyword side is built (much of it in C)
+            self._preload = threading.Thread(target=lambda: self.dense_index, daemon=True)
+            self._preload.start()
 
     # ------------------------------------------------------------------ set-up
 

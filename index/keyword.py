@@ -44,17 +44,21 @@ class TokenMode(str, Enum):
     BOTH = "both"
 
 
-@lru_cache(maxsize=4)
+_ADDED: set[str] = set()
+
+
 def _jieba(extra_terms: tuple[str, ...]):
+    """jieba's process-wide tokenizer, its dictionary extended with the policy terms. Shared
+    with jieba.posseg: loading a second dictionary would cost about a second at start-up."""
     import jieba  # noqa: PLC0415 - a second or so to load; only when keyword search is used
 
     jieba.setLogLevel(60)
-    tk = jieba.Tokenizer()
     terms = [t.strip() for t in TERMS_FILE.read_text(encoding="utf-8").splitlines()]
     for term in [*terms, *extra_terms]:
-        if term and not term.startswith("#"):
-            tk.add_word(normalise(term), freq=200000)
-    return tk
+        if term and not term.startswith("#") and term not in _ADDED:
+            jieba.add_word(normalise(term), freq=200000)
+            _ADDED.add(term)
+    return jieba.dt
 
 
 class Tokenizer:
@@ -63,12 +67,13 @@ class Tokenizer:
     def __init__(self, mode: TokenMode = TokenMode.BOTH, extra_terms: Iterable[str] = ()) -> None:
         self.mode = TokenMode(mode)
         self._terms = tuple(sorted(set(extra_terms)))
+        self._tk = None
 
     def __call__(self, text: str) -> list[str]:
         text = normalise(text)
         tokens: list[str] = _WORD.findall(text)
         if self.mode in (TokenMode.JIEBA, TokenMode.BOTH):
-            tk = _jieba(self._terms)
+            tk = self._tk = self._tk or _jieba(self._terms)
             for run in _CJK_RUN.findall(text):
                 tokens.extend(w for w in tk.lcut_for_search(run) if w not in STOPWORDS and len(w) > 1)
         if self.mode in (TokenMode.BIGRAM, TokenMode.BOTH):

@@ -16,8 +16,8 @@ if [ "${1:-}" = "--test" ]; then
   .venv/bin/python -c "import torch" 2>/dev/null || $PIP install torch==2.13.0
 fi
 $PIP install -c constraints.txt -e ".${extras}"
-if [ "${1:-}" = "--test" ] && ! command -v chromium >/dev/null; then
+if [ "${1:-}" = "--test" ] && { ! command -v chromium >/dev/null || ! fc-list :lang=zh 2>/dev/null | grep -q .; }; then
   # Browser tests drive Debian's Chromium (Playwright's own download cannot work here).
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
-  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium chromium-driver >/dev/null
+  $SUDO apt-get update -qq && $SUDO apt-get install -y -qq chromium chromium-driver fonts-noto-cjk >/dev/null
 fi
