@@ -28,6 +28,7 @@ class Context:
     tokenize: Callable[[str], list[str]]
     weight: Callable[[str], float]  # idf of a search token
     known: Callable[[str], bool]  # the token occurs somewhere in the corpus
+    words: Callable[[str], list[str]]  # content words of a text (nouns, verbal nouns), in order
 
 
 def cite(ctx: Context, n: int, clause: Clause, quote: str, score: float = 0.0) -> Citation:
@@ -148,31 +149,31 @@ def compare(ctx: Context, q: Query, best: Sequence[Hit]) -> Answer:
         quote = quote_for(ctx, q, clause)
         citations.append(cite(ctx, n, clause, quote, hit.score))
         rows.append(f"- **{doc.place}**（{_heading(clause)}）：「{quote}」[{n}]")
-    diff = _differences(ctx, q, [ctx.clauses[h.clause_id] for h in best])
+    diff = _differences(ctx, [ctx.clauses[h.clause_id] for h in best], [c.quote for c in citations])
     text = "各地文件的对应条款对照如下：\n\n" + "\n".join(rows)
     if diff:
         text += "\n\n**异同**：\n" + "\n".join(diff)
     return Answer(question=q.question, answer=text, abstained=False, citations=citations, intent=Intent.COMPARE)
 
 
-def _differences(ctx: Context, q: Query, clauses: Sequence[Clause]) -> list[str]:
+def _differences(ctx: Context, clauses: Sequence[Clause], quotes: Sequence[str]) -> list[str]:
+    """What the compared measures share and what only one of them says (content words of
+    the quoted sentences, rarest first), and who carries each."""
     if len(clauses) < 2:
         return []
-    terms = [{t for t in ctx.tokenize(c.body) if not t.startswith("#") and len(t) >= 2} for c in clauses]
-    common = set.intersection(*terms)
+    terms = [set(ctx.words(q)) for q in quotes]
+    salient = lambda ws: sorted((w for w in ws if ctx.weight(w) > 1.0), key=lambda w: -ctx.weight(w))  # noqa: E731
     out = []
-    shared = sorted(common, key=lambda t: -ctx.weight(t))[:4]
+    shared = salient(set.intersection(*terms))[:4]
     if shared:
         out.append(f"- 共同点：都提到{'、'.join(shared)}。")
     for i, (c, mine) in enumerate(zip(clauses, terms), start=1):
         others = set().union(*(t for j, t in enumerate(terms, start=1) if j != i))
-        own = sorted(mine - others, key=lambda t: -ctx.weight(t))[:4]
+        own = salient(mine - others)[:4]
         place = ctx.documents[c.doc_id].place
         unit_note = f"列明责任单位 {len(c.units)} 个" if c.units else "未列明责任单位"
-        if own:
-            out.append(f"- {place}独有的提法：{'、'.join(own)}；{unit_note}[{i}]。")
-        else:
-            out.append(f"- {place}：{unit_note}[{i}]。")
+        said = f"另提到{'、'.join(own)}；" if own else ""
+        out.append(f"- {place}：{said}{unit_note}[{i}]。")
     return out
 
 

@@ -18,7 +18,7 @@ from .answer import Answer, Intent
 from .errors import UserError
 from .followup import rewrite
 from .judge import should_abstain
-from .query import CorpusView, Query, named_things, understand
+from .query import CorpusView, Query, content_words, named_things, understand
 from .quotes import sentence_scores
 from .retrieve import Hit, Mode, Retriever, passage_text
 from .settings import Settings
@@ -45,6 +45,7 @@ class Assistant:
             tokenize=self.tokenizer,
             weight=lambda t: idf_of(self.retriever.bm25, t),
             known=lambda t: t in self.retriever.bm25.vocab,
+            words=content_words,
         )
         if self.settings.llm_enabled:
             _ = self._llm  # prompts checked at start-up, not at the first question

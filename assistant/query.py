@@ -254,6 +254,11 @@ def _distinctive_title_terms(documents: Sequence[Document], tokenizer: Tokenizer
     return out
 
 
+def content_words(text: str) -> list[str]:
+    """Nouns, verbal nouns and names of a text, whole words (no search-mode fragments)."""
+    return [w for w, f in _posseg(normalise(text)) if len(w) >= 2 and f[:1] in ("n", "l") or f == "vn"]
+
+
 def is_common_word(word: str) -> bool:
     import jieba  # noqa: PLC0415
 
