@@ -370,7 +370,7 @@ def plot(d: dict, path: Path) -> None:
             a2.plot([t for t, _ in pts], [r for _, r in pts], ".-", label=ph)
         a2.set(xlabel="seconds since sampling started", ylabel="RSS (MB)", title="Server memory")
         a2.set_ylim(bottom=0)
-        a2.legend()
+        a2.legend(loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)

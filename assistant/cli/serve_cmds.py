@@ -31,17 +31,18 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     from ..pipeline import Assistant  # noqa: PLC0415
 
     print("正在加载文件与检索索引…", file=sys.stderr, flush=True)
-    assistant = Assistant(settings)
-    # Warm up (embedder, index: mostly native code) while gradio imports (Python): the page is
-    # announced only once both are done, so the first question is fast.
+    # Load the corpus and warm up (embedder, index: much of it native code) while gradio imports:
+    # the page is announced only once both are done, so the first question is fast.
+    loaded: list = []
     failed: list[BaseException] = []
-    warm = threading.Thread(target=_warm_up, args=(assistant, failed), name="warm-up", daemon=True)
+    warm = threading.Thread(target=_load, args=(Assistant, settings, loaded, failed), name="warm-up", daemon=True)
     warm.start()
     from ..web import build_app, launch  # noqa: PLC0415 - gradio loads only for this command
 
     warm.join()
     if failed:
         raise failed[0]
+    assistant = loaded[0]
     app = build_app(assistant, settings)
     try:
         url = launch(app, settings)
@@ -61,9 +62,11 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _warm_up(assistant, failed: list[BaseException]) -> None:
+def _load(factory, settings: Settings, loaded: list, failed: list[BaseException]) -> None:
     try:
+        assistant = factory(settings)
         assistant.warm_up()
+        loaded.append(assistant)
     except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread, where the CLI reports it
         failed.append(exc)
 
