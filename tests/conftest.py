@@ -62,3 +62,13 @@ def real_assistant(tmp_path_factory):
     a = Assistant(Settings(data_dir=tmp_path_factory.mktemp("real-data")))
     a.warm_up()
     return a
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """One real `serve` process for the session's web and browser tests."""
+    from tests.test_web import Server, shared_data_dir
+
+    s = Server(shared_data_dir(tmp_path_factory))
+    yield s
+    s.stop()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.test_web import ROOT, Server, shared_data_dir
+from tests.test_web import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
@@ -22,13 +22,6 @@ pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists() or not CHROMEDRIVER.exists(),
                        reason="needs Debian's chromium and chromium-driver (scripts/install.sh --test installs them)"),
 ]
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    s = Server(shared_data_dir(tmp_path_factory))
-    yield s
-    s.stop()
 
 
 @pytest.fixture(scope="module")

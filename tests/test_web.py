@@ -246,13 +246,6 @@ def shared_data_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    s = Server(shared_data_dir(tmp_path_factory))
-    yield s
-    s.stop()
-
-
-@pytest.fixture(scope="module")
 def client(server):
     from gradio_client import Client
 
