@@ -389,8 +389,14 @@ def main() -> int:
     ap.add_argument("--no-server", action="store_true", help="skip the Chroma server runs")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=OUT_DIR)
+    ap.add_argument("--report-only", action="store_true", help="rewrite scale.md and scale.png from the saved scale.json")
     ap.add_argument("--worker", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.report_only:
+        data = json.loads((args.out / "scale.json").read_text())
+        write_markdown(data, args.out / "scale.md")
+        plot(data, args.out / "scale.png")
+        return 0
     if args.worker:
         job = json.loads(Path(args.worker).read_text())
         Path(job["result"]).write_text(json.dumps(run_size(job)))

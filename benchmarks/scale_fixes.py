@@ -446,45 +446,46 @@ def write_markdown(data: dict, path: Path) -> None:
         "# Scale fixes: before → after",
         "",
         f"Measured by `python benchmarks/scale_fixes.py` on {data['when']} (2 shared CPUs, so noisy), "
-        f"{data['questions']} real questions; each 'after' is the patch proposed in `scale.md` (notes), run on the "
-        "same inputs and checked to give the same result as 'before'.",
+        f"{data['questions']} real questions; each 'after' is the patch P1–P9 proposed in `scale.md` (notes), run on "
+        "the same inputs and checked to give the same result as 'before' (P7: see below).",
         "",
         head,
         "|---|" + "---:|" * len(rows),
-        line("1. `Retriever.title_matches` per question", "title_before_ms", "title_after_ms"),
-        line("2. `BM25Index.scores` per question", "bm25_before_ms", "bm25_after_ms"),
-        line("3. one-document filter mask (`np.isin`)", "mask_before_ms", "mask_after_ms", nd=3),
-        line("1–2. keyword `Retriever.search` per question", "keyword_before_ms", "keyword_after_ms"),
-        line("4. `UnitDirectory.find` per question", "units_before_ms", "units_after_ms"),
-        line("4. `understand()` per question, with fix 4 only", "understand_before_ms", "understand_units_ms"),
-        line("4+9. `understand()` per question, fixes 4 and 9 (bigram pre-check)", "understand_before_ms", "understand_after_ms"),
-        line("4. `UnitDirectory.search` (explorer's department finder) per name", "unit_search_before_ms",
-             "unit_search_after_ms", nd=0),
-        line("5. `_distinctive_title_terms` at start-up", "distinct_before_s", "distinct_after_s", "s"),
-        "| 6. `CorpusView` speller words: jieba.posseg → jieba.lcut over every body (s, projected from a sample) | "
+        line("P1 `Retriever.title_matches` per question", "title_before_ms", "title_after_ms"),
+        line("P2 `BM25Index.scores` per question", "bm25_before_ms", "bm25_after_ms"),
+        line("P3 one-document filter mask (`np.isin`)", "mask_before_ms", "mask_after_ms", nd=3),
+        line("P1–P3 keyword `Retriever.search` per question", "keyword_before_ms", "keyword_after_ms"),
+        line("P4 `UnitDirectory.find` per question", "units_before_ms", "units_after_ms"),
+        line("P4 `UnitDirectory.search` (explorer's department finder) per name", "unit_search_before_ms",
+             "unit_search_after_ms", nd=1),
+        line("P4 `understand()` per question (query understanding, whole)", "understand_before_ms", "understand_units_ms"),
+        line("P4+P5 `understand()` per question", "understand_before_ms", "understand_after_ms"),
+        line("P6 `_distinctive_title_terms` at start-up", "distinct_before_s", "distinct_after_s", "s"),
+        "| P7 `CorpusView` speller words: jieba.posseg → jieba.lcut over every body (s, projected from a sample) | "
         + " | ".join(f"{r['posseg_s_projected']:.1f} → {r['lcut_s_projected']:.1f}" for r in rows) + " |",
-        "| 8. keyword index: built at start → loaded from disk (s) | "
+        "| P9 keyword index: built at start → loaded from disk (s) | "
         + " | ".join(f"{r['build_retriever_s']:.1f} → {r['bm25_load_s']:.2f} ({r['bm25_disk_mb']:.0f} MB)" for r in rows) + " |",
         "",
-        f"6: on the real corpus the word lists differ slightly ({data['speller']['words_posseg']} posseg words, "
-        f"{data['speller']['words_lcut']} lcut words) and the speller's corrections differ on "
+        f"P7: on the real corpus the word lists differ slightly ({data['speller']['words_posseg']} posseg words, "
+        f"{data['speller']['words_lcut']} lcut words); the speller's corrections differ on "
         f"{data['speller']['differ']} of the {data['speller']['questions']} eval + holdout questions "
         f"({data['speller']['corrected']} of them get a correction).",
         "",
-        "Where `understand()` spends its time before the fix (own time, ms per question): "
+        "Where `understand()` spends its time before the fixes (own time, ms per question): "
         + "; ".join(f"{r['n']:,}: " + ", ".join(f"{f} {ms}" for f, ms in r["understand_top"][:4]) for r in rows) + ".",
         "",
         "`CorpusView` start-up (s): " + ", ".join(f"{r['n']:,}: {r['corpusview_s']:.1f}" for r in rows)
-        + "; fix 9's bigram set costs " + ", ".join(f"{r['n']:,}: {r['corpus_text_build_s']:.2f} s" for r in rows)
+        + "; P5's bigram set costs " + ", ".join(f"{r['n']:,}: {r['corpus_text_build_s']:.2f} s" for r in rows)
         + " more.",
         "",
-        "Most clauses quoting a title: " + ", ".join(f"{r['n']:,}: {r['title_max_hits']:,}" for r in rows)
+        "Most clauses quoting one title: " + ", ".join(f"{r['n']:,}: {r['title_max_hits']:,}" for r in rows)
         + " (every clause with that title, in all documents, enters the fused list).",
         "",
     ]
     if data.get("bm25_memory"):
-        L += ["", "7. Building the keyword index (`Retriever.__init__` → `BM25Index.build`), each variant in a fresh process; "
-              "memory above the process's baseline (corpus loaded, jieba ready); both give byte-identical matrices:", "",
+        L += ["P8: building the keyword index (`Retriever.__init__` → `BM25Index.build`), each variant in a fresh "
+              "process; memory above the process's baseline (corpus loaded, jieba ready); both give byte-identical "
+              "matrices:", "",
               "| clauses | peak before (MB) | peak after (MB) | seconds before | seconds after |", "|---:|---:|---:|---:|---:|"]
         for p in data["bm25_memory"]:
             b, a = p["before"], p["after"]
@@ -501,7 +502,11 @@ def main() -> int:
     ap.add_argument("--posseg-sample", type=int, default=1000)
     ap.add_argument("--out", type=Path, default=OUT_DIR)
     ap.add_argument("--bm25-mem", nargs=2, metavar=("VARIANT", "N"), help=argparse.SUPPRESS)
+    ap.add_argument("--report-only", action="store_true", help="rewrite the Markdown from the saved JSON")
     args = ap.parse_args()
+    if args.report_only:
+        write_markdown(json.loads((args.out / "scale_fixes.json").read_text()), args.out / "scale_fixes.md")
+        return 0
     if args.bm25_mem:
         print(json.dumps(bm25_memory(args.bm25_mem[0], int(args.bm25_mem[1]))))
         return 0

