@@ -59,6 +59,20 @@ class Query:
     tokens: tuple[str, ...] = field(default=(), compare=False)
 
 
+class CorpusText:
+    """`word in text` that rejects, without scanning, a word with a two-character piece the
+    text never has (most words a question uses that the corpus lacks)."""
+
+    def __init__(self, text: str):
+        self.text = text
+        self.bigrams = {text[i : i + 2] for i in range(len(text) - 1)}
+
+    def __contains__(self, word: str) -> bool:
+        if len(word) >= 2 and any(word[i : i + 2] not in self.bigrams for i in range(len(word) - 1)):
+            return False
+        return word in self.text
+
+
 class CorpusView:
     """What query understanding needs to know about the corpus, computed once."""
 
@@ -73,9 +87,10 @@ class CorpusView:
         self._distinct = _distinctive_title_terms(self.documents, tokenizer)
         self._corpus_text = normalise("".join(c.text for c in clauses) + "".join(d.title + d.issuer for d in documents))
         self._provinces = {normalise(d.province) for d in self.documents}
-        words = {w for c in clauses for w, _ in _posseg(normalise(c.body))}
+        words = {w for c in clauses for w in _words(normalise(c.body))}
         words |= {w[i : i + 2] for w in list(words) if len(w) == 4 for i in (0, 2)}
-        words |= named_things([self._corpus_text])
+        words |= named_things([self._corpus_text if isinstance(self._corpus_text, str) else self._corpus_text.text])
+        self._corpus_text = CorpusText(self._corpus_text)
         self.speller = Speller.build(self._corpus_text, words, is_common_word)
         self._place = {d.doc_id: d.place for d in self.documents}
 
@@ -92,7 +107,7 @@ class CorpusView:
             if pos >= 0:
                 if doc_id not in docs:
                     docs.append(doc_id)
-                city = next(d.place for d in self.documents if d.doc_id == doc_id)
+                city = self._place[doc_id]
                 if city not in (p for _, p in places):
                     places.append((pos, city))
         if docs:  # 信阳 has two documents: 实施方案 or 落实意见 picks one
@@ -243,8 +258,11 @@ def _clause_refs(norm: str, view: CorpusView, doc_ids: Sequence[str]) -> list[st
 def _distinctive_title_terms(documents: Sequence[Document], tokenizer: Tokenizer) -> dict[str, set[str]]:
     """Title words that tell a document from the others of its place (实施方案 vs 落实意见)."""
     out: dict[str, set[str]] = {}
+    by_place: dict[str, list[Document]] = {}
     for d in documents:
-        siblings = [s for s in documents if s.place == d.place and s.doc_id != d.doc_id]
+        by_place.setdefault(d.place, []).append(d)
+    for d in documents:
+        siblings = [s for s in by_place[d.place] if s.doc_id != d.doc_id]
         if not siblings:
             continue
         mine = {t for t in tokenizer(d.title) if not t.startswith("#") and len(t) <= 8}
@@ -257,6 +275,12 @@ def _distinctive_title_terms(documents: Sequence[Document], tokenizer: Tokenizer
 def content_words(text: str) -> list[str]:
     """Nouns, verbal nouns and names of a text, whole words (no search-mode fragments)."""
     return [w for w, f in _posseg(normalise(text)) if len(w) >= 2 and f[:1] in ("n", "l") or f == "vn"]
+
+
+def _words(text: str) -> list[str]:
+    import jieba  # noqa: PLC0415
+
+    return jieba.lcut(text)
 
 
 def is_common_word(word: str) -> bool:

@@ -56,12 +56,19 @@ class Retriever:
         self.clauses = {c.clause_id: c for c in clauses}
         self.order = [c.clause_id for c in clauses]
         self.tokenizer = tokenizer
-        self.bm25 = BM25Index.build(self.order, [tokenizer(passage_text(c)) for c in clauses])
-        self._doc_of = np.array([self.clauses[cid].doc_id for cid in self.order])
+        self.bm25 = BM25Index.build(self.order, (tokenizer(passage_text(c)) for c in clauses))
+        self._rows_of_doc: dict[str, np.ndarray] = {}
+        for row, c in enumerate(clauses):
+            self._rows_of_doc.setdefault(c.doc_id, []).append(row)
+        self._rows_of_doc = {d: np.array(rows) for d, rows in self._rows_of_doc.items()}
         self.dense = dense
         self.depth = depth
         # measure titles (and chapter titles of .0 texts) a question may quote: 加强组织领导
-        self._titles = [(normalise(c.title), c.clause_id, c.doc_id) for c in clauses if len(c.title) >= 4]
+        self._titles: dict[str, list[tuple[int, str, str]]] = {}
+        for pos, c in enumerate(clauses):
+            if len(c.title) >= 4:
+                self._titles.setdefault(normalise(c.title), []).append((pos, c.clause_id, c.doc_id))
+        self._title_lengths = sorted({len(t) for t in self._titles}, reverse=True)
         self.weights = (keyword_weight, dense_weight)
         self.weak_keyword = weak_keyword
 
@@ -72,7 +79,7 @@ class Retriever:
         kw: list[tuple[str, float]] = []
         dn: list[tuple[str, float]] = []
         if mode in (Mode.HYBRID, Mode.KEYWORD):
-            allowed = np.isin(self._doc_of, list(doc_ids)) if doc_ids else None
+            allowed = self._doc_mask(doc_ids) if doc_ids else None
             norm = self.bm25.max_possible(tokens)
             kw = [(cid, s / norm) for cid, s in self.bm25.top(tokens, depth, allowed)]
         if mode in (Mode.HYBRID, Mode.DENSE) and self.dense is not None:
@@ -97,11 +104,24 @@ class Retriever:
         ]
 
 
+    def _doc_mask(self, doc_ids: Sequence[str]) -> np.ndarray:
+        mask = np.zeros(len(self.order), dtype=bool)
+        for d in doc_ids:
+            if d in self._rows_of_doc:
+                mask[self._rows_of_doc[d]] = True
+        return mask
+
     def title_matches(self, text: str, doc_ids: Sequence[str] = ()) -> list[str]:
-        """Clauses whose title the question quotes, longest title first."""
+        """Clauses whose title the question quotes, longest title first, then in corpus order.
+        The question's substrings are looked up, so the cost follows the question, not the corpus."""
         norm = normalise(text)
-        found = [(len(t), cid) for t, cid, doc in self._titles if t in norm and (not doc_ids or doc in doc_ids)]
-        return [cid for _, cid in sorted(found, key=lambda x: -x[0])]
+        out: list[str] = []
+        for n in self._title_lengths:
+            hits = []
+            for t in {norm[i : i + n] for i in range(len(norm) - n + 1)} & self._titles.keys():
+                hits += [(pos, cid) for pos, cid, doc in self._titles[t] if not doc_ids or doc in doc_ids]
+            out += [cid for _, cid in sorted(hits)]
+        return out
 
 
 def passage_text(c: Clause) -> str:

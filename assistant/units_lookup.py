@@ -61,22 +61,34 @@ class UnitDirectory:
                     for key in name_keys(form, city):
                         self._keys.append((key.lower(), doc_id, unit))
         self._keys.sort(key=lambda t: -len(t[0]))
+        self._by_key: dict[str, list[tuple[int, str, str]]] = {}
+        self._by_key_doc: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
+        for pos, (key, doc_id, unit) in enumerate(self._keys):
+            self._by_key.setdefault(key, []).append((pos, doc_id, unit))
+            self._by_key_doc.setdefault((key, doc_id), []).append((pos, doc_id, unit))
+        self._key_lengths = sorted({len(k) for k in self._by_key}, reverse=True)
 
     def find(self, text: str, doc_ids: Iterable[str] = ()) -> list[UnitMatch]:
-        """Units the text names, longest match first; limited to doc_ids when given."""
+        """Units the text names, longest match first; limited to doc_ids when given.
+        The text's substrings are looked up, so the cost follows the text, not the corpus."""
         allowed = set(doc_ids)
         text = text.lower()
-        best_len, out = 0, []
-        for key, doc_id, unit in self._keys:
-            if len(key) < best_len:
-                break
-            if allowed and doc_id not in allowed:
-                continue
-            if key in text:
-                best_len = len(key)
-                if not any(m.doc_id == doc_id and m.unit == unit for m in out):
-                    out.append(UnitMatch(doc_id, unit, key))
-        return out
+        for n in self._key_lengths:
+            hits = []
+            for k in {text[i : i + n] for i in range(len(text) - n + 1)} & self._by_key.keys():
+                if allowed and len(allowed) < len(self._by_key[k]):
+                    for d in allowed:
+                        hits += [(p, doc, unit, k) for p, doc, unit in self._by_key_doc.get((k, d), ())]
+                else:
+                    hits += [(p, doc, unit, k) for p, doc, unit in self._by_key[k] if not allowed or doc in allowed]
+            if hits:
+                out, seen = [], set()
+                for _, doc, unit, k in sorted(hits):
+                    if (doc, unit) not in seen:
+                        seen.add((doc, unit))
+                        out.append(UnitMatch(doc, unit, k))
+                return out
+        return []
 
     def clauses_of(self, doc_id: str, unit: str) -> list[str]:
         return list(self.by_doc.get(doc_id, {}).get(unit, []))
@@ -89,7 +101,13 @@ class UnitDirectory:
         partial = partial.strip().lower()
         out = []
         for doc_id, units in self.by_doc.items():
+            named = None  # one look-up per document, not one per unit
             for unit, ids in units.items():
-                if not partial or partial in unit.lower() or any(m.unit == unit and m.doc_id == doc_id for m in self.find(partial, [doc_id])):
+                if not partial or partial in unit.lower():
+                    out.append((doc_id, unit, len(ids)))
+                    continue
+                if named is None:
+                    named = {m.unit for m in self.find(partial, [doc_id])}
+                if unit in named:
                     out.append((doc_id, unit, len(ids)))
         return sorted(out, key=lambda t: (t[0], -t[2]))

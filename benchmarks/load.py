@@ -222,12 +222,19 @@ def main() -> int:
     ap.add_argument("--pid", type=int, help="with --url: the server's pid, for memory samples")
     ap.add_argument("--ready-timeout", type=float, default=900)
     ap.add_argument("--out", type=Path, default=OUT_DIR)
+    ap.add_argument("--report-only", action="store_true", help="rewrite load.md and load.png from the saved load.json")
     args = ap.parse_args()
+    if args.report_only:
+        data = json.loads((args.out / "load.json").read_text())
+        write_markdown(data, args.out / "load.md")
+        plot(data, args.out / "load.png")
+        return 0
     if args.clients < 1 or args.duration <= 0:
         ap.error("--clients must be ≥ 1 and --duration > 0")
     qs = questions(args.questions)
     proc = None
     ready_s = None
+    built = None
     tmp = None
     if args.url:
         url, pid = args.url, args.pid
@@ -235,7 +242,8 @@ def main() -> int:
         tmp = tempfile.TemporaryDirectory(prefix="policy-load-")
         data_dir = args.data_dir or Path(tmp.name)
         data_dir.mkdir(parents=True, exist_ok=True)
-        proc, url, ready_s, _log = start_server(data_dir, args.ready_timeout)
+        proc, url, ready_s, log = start_server(data_dir, args.ready_timeout)
+        built = "正在构建" in log.read_text(encoding="utf-8", errors="replace")
         pid = proc.pid
         print(f"server ready in {ready_s:.1f} s at {url} (pid {pid})", file=sys.stderr)
     sampler = Sampler(pid) if pid else None
@@ -290,7 +298,7 @@ def main() -> int:
                "max_mb": max((r for _, _, r in sampler.samples), default=None),
                "samples": sampler.samples}
     data = {"when": time.strftime("%Y-%m-%d %H:%M"), "cpus": os.cpu_count(), "load_avg": os.getloadavg(),
-            "url": url, "ready_s": ready_s, "questions": len(qs), "duration_s": args.duration,
+            "url": url, "ready_s": ready_s, "index_built_at_start": built, "questions": len(qs), "duration_s": args.duration,
             "warm_up_s": warm_s, "single": single, "concurrent": multi, "memory": mem,
             "latencies": {"single": phases[0].lat, "concurrent": phases[1].lat}}
     args.out.mkdir(parents=True, exist_ok=True)
@@ -329,7 +337,9 @@ def write_markdown(d: dict, path: Path) -> None:
         "",
     ]
     if d.get("ready_s") is not None:
-        L.append(f"Server ready {d['ready_s']:.0f} s after start (index built on this first start).")
+        how = {True: "the index built on this first start", False: "on an existing index"}.get(d.get("index_built_at_start"), "")
+        L.append(f"Server ready {d['ready_s']:.0f} s after start ({how}). The clients run on the same 2 CPUs as the "
+                 "server (8 `gradio_client` threads in one process), so they take part of the machine too.")
         L.append("")
     if m["error_kinds"] or s["error_kinds"]:
         L.append("Errors: " + "; ".join(f"{k} × {v}" for k, v in {**s['error_kinds'], **m['error_kinds']}.items()))

@@ -580,7 +580,7 @@ def plot(data: dict, path: Path) -> None:
 
     rows = data["sizes"]
     ns = [r["n"] for r in rows]
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.6))
+    fig, axes = plt.subplots(1, 3, figsize=(15, 5.2))
     ax = axes[0]
     for key, label in [("keyword_total", "keyword index (BM25 + tokens)"), ("chroma_embedded", "Chroma embedded"),
                        ("chroma_server", "Chroma server"), ("assistant_init", "Assistant init")]:
@@ -593,14 +593,15 @@ def plot(data: dict, path: Path) -> None:
     ax.legend(fontsize=8)
     ax = axes[1]
     for key in ["keyword", "dense_embedded", "dense_server", "dense_embedded_1doc", "dense_server_1doc",
-                "dense_embedded_1doc_ids", "hybrid_embedded", "hybrid_server", "ask"]:
+                "dense_embedded_1doc_ids", "dense_server_1doc_ids", "hybrid_embedded", "hybrid_server", "ask"]:
         ys = [r["query_ms"].get(key, [None])[0] for r in rows]
         if any(ys):
             style = "o:" if key.endswith("_ids") else "o-"
             label = key.replace("_1doc_ids", " 1-doc by ids (fix)").replace("_1doc", " 1-doc filter").replace("_", " ")
             ax.plot([n for n, y in zip(ns, ys) if y], [y for y in ys if y], style, label=label)
     ax.set(xscale="log", yscale="log", xlabel="clauses", ylabel="ms (p50)", title="Search latency")
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=7, ncol=2, loc="upper left")
+    ax.set_ylim(top=ax.get_ylim()[1] * 8)  # room for the legend
     ax = axes[2]
     for key, label in [("keyword", "after keyword index"), ("chroma_embedded", "after Chroma embedded"), ("peak", "peak")]:
         ax.plot(ns, [r["rss_mb"].get(key, 0) for r in rows], "o-", label=label)

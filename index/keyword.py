@@ -124,18 +124,19 @@ class BM25Index:
     idf: np.ndarray
 
     @classmethod
-    def build(cls, ids: Sequence[str], docs_tokens: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> BM25Index:
+    def build(cls, ids: Sequence[str], docs_tokens: Iterable[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> BM25Index:
+        """`docs_tokens` may be a generator: one document's tokens are held at a time."""
         vocab: dict[str, int] = {}
-        rows, cols, tfs = [], [], []
+        cols_parts, tf_parts = [], []
         doc_len = np.zeros(len(ids), dtype=np.float32)
         for row, tokens in enumerate(docs_tokens):
             doc_len[row] = len(tokens)
-            for term, count in Counter(tokens).items():
-                rows.append(row)
-                cols.append(vocab.setdefault(term, len(vocab)))
-                tfs.append(count)
-        rows_a, cols_a = np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)
-        tf = np.array(tfs, dtype=np.float32)
+            counts = Counter(tokens)
+            cols_parts.append(np.fromiter((vocab.setdefault(t, len(vocab)) for t in counts), np.int64, len(counts)))
+            tf_parts.append(np.fromiter(counts.values(), np.float32, len(counts)))
+        rows_a = np.repeat(np.arange(len(ids), dtype=np.int64), [len(p) for p in cols_parts])
+        cols_a = np.concatenate(cols_parts) if cols_parts else np.zeros(0, np.int64)
+        tf = np.concatenate(tf_parts) if tf_parts else np.zeros(0, np.float32)
         df = np.bincount(cols_a, minlength=len(vocab)).astype(np.float32)
         weights = bm25_weights(tf, df[cols_a], doc_len[rows_a], len(ids), k1, b)
         matrix = sparse.csc_matrix((weights, (rows_a, cols_a)), shape=(len(ids), len(vocab)), dtype=np.float32)
@@ -143,12 +144,14 @@ class BM25Index:
         return cls(ids=list(ids), vocab=vocab, matrix=matrix, idf=idf)
 
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
-        """One score per document: the sum of the query terms' columns."""
+        """One score per document: the sum of the query terms' columns (read from the CSC arrays)."""
         counts = Counter(t for t in query_tokens if t in self.vocab)
         out = np.zeros(len(self.ids), dtype=np.float32)
+        m = self.matrix
         for term, count in counts.items():
-            col = self.matrix.getcol(self.vocab[term])
-            out[col.indices] += count * col.data
+            j = self.vocab[term]
+            s, e = m.indptr[j], m.indptr[j + 1]
+            out[m.indices[s:e]] += count * m.data[s:e]
         return out
 
     def top(self, query_tokens: Sequence[str], k: int, allowed: np.ndarray | None = None) -> list[tuple[str, float]]:

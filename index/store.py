@@ -473,6 +473,11 @@ class ClauseIndex:
             out[i] = m
         return {i: out[i] for i in ids if i in out}
 
+    def vectors(self, clause_ids: Sequence[str]) -> tuple[list[str], np.ndarray]:
+        """Stored vectors of the given clauses (an id look-up, not a filtered scan)."""
+        res = self._col.get(ids=list(clause_ids), include=["embeddings"])
+        return list(res["ids"]), np.asarray(res["embeddings"], dtype=np.float32)
+
     def is_current(self) -> bool:
         """Whether this is still the active index (a rebuild may have swapped in another)."""
         try:
