@@ -22,7 +22,7 @@ mean pooling over one window would roughly give). The sample reports how close t
 the real embedding (cosine). Ingestion is reported without the embedding (store only) and
 with it (store + n / measured passages per second).
 
-    python benchmarks/scale.py                       # 1k, 10k, 100k (≈ 10–15 min on 2 cores)
+    python benchmarks/scale.py                       # 1k, 10k, 100k (7–12 min on 2 shared cores)
     python benchmarks/scale.py --quick               # 1k and 10k, fewer questions (≈ 2–3 min)
     python benchmarks/scale.py --sizes 1000,100000 --no-server
 

@@ -1,12 +1,12 @@
-"""Before/after figures for the fixes proposed to the costs that grow badly with the corpus.
+"""Before/after figures for the fixes to the costs that grew badly with the corpus.
 
-`benchmarks/scale.py` shows which costs grow; this script times each one as the code has it
-("before") and as the proposed patch would have it ("after", implemented here, the same
-inputs), and checks that both give the same result. The patches themselves are written out
-in docs/benchmarks/scale.md (notes); the files they touch belong to others, so nothing in
-`index/` or `assistant/` is changed here.
+`benchmarks/scale.py` shows which costs grow; this script times each one as the code was
+before the fixes ("before": copies of the old functions, kept below) and as the code in the
+tree has it now ("after"), on the same inputs, and checks that both give the same result.
+The fixes (P1–P11) are described in docs/benchmarks/scale.md (notes); P9, keeping the keyword
+index on disk, is only measured here.
 
-    python benchmarks/scale_fixes.py                  # 1k, 10k, 100k (≈ 5 min)
+    python benchmarks/scale_fixes.py                  # 1k, 10k, 100k (6–9 min on 2 shared cores)
     python benchmarks/scale_fixes.py --sizes 1000,10000
 
 Writes docs/benchmarks/scale_fixes.md and scale_fixes.json.
@@ -22,7 +22,7 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -38,145 +38,66 @@ from index.normalize import normalise  # noqa: E402
 OUT_DIR = ROOT / "docs" / "benchmarks"
 
 
-# --------------------------------------------------------------------------- the patched versions
+# --------------------------------------------------------------------------- the code before the fixes
+# Copies of the functions as they were before commit 7f5d815 ("before"); "after" is the code in
+# the tree. Kept here so the comparison can be re-run.
 
 
-class TitleIndex:
-    """Retriever.title_matches without the scan over every clause title: the question's own
-    substrings (one pass per distinct title length) looked up in a dict of titles."""
-
-    def __init__(self, clauses):
-        self.by_title: dict[str, list[tuple[int, str, str]]] = {}
-        for pos, c in enumerate(clauses):
-            if len(c.title) >= 4:
-                self.by_title.setdefault(normalise(c.title), []).append((pos, c.clause_id, c.doc_id))
-        self.lengths = sorted({len(t) for t in self.by_title}, reverse=True)
-
-    def matches(self, text: str, doc_ids: Sequence[str] = ()) -> list[str]:
-        norm = normalise(text)
-        out: list[str] = []
-        for n in self.lengths:
-            hits: list[tuple[int, str]] = []
-            for t in {norm[i:i + n] for i in range(len(norm) - n + 1)} & self.by_title.keys():
-                hits += [(pos, cid) for pos, cid, doc in self.by_title[t] if not doc_ids or doc in doc_ids]
-            out += [cid for _, cid in sorted(hits)]
-        return out
+def old_title_matches(titles: Sequence[tuple[str, str, str]], text: str, doc_ids: Sequence[str] = ()) -> list[str]:
+    """Retriever.title_matches before: every (normalised title, clause id, doc id) tested with `in`."""
+    norm = normalise(text)
+    found = [(len(t), cid) for t, cid, doc in titles if t in norm and (not doc_ids or doc in doc_ids)]
+    return [cid for _, cid in sorted(found, key=lambda x: -x[0])]
 
 
-def bm25_scores_sliced(index, query_tokens: Sequence[str]) -> np.ndarray:
-    """BM25Index.scores reading each query term's column straight from the CSC arrays
-    (indptr/indices/data) instead of building a one-column matrix with getcol."""
+def old_scores(index, query_tokens: Sequence[str]) -> np.ndarray:
+    """BM25Index.scores before: one `getcol` (a new one-column matrix) per query term."""
     counts = Counter(t for t in query_tokens if t in index.vocab)
     out = np.zeros(len(index.ids), dtype=np.float32)
-    m = index.matrix
     for term, count in counts.items():
-        j = index.vocab[term]
-        s, e = m.indptr[j], m.indptr[j + 1]
-        out[m.indices[s:e]] += count * m.data[s:e]
+        col = index.matrix.getcol(index.vocab[term])
+        out[col.indices] += count * col.data
     return out
 
 
-class DocRows:
-    """Retriever's document filter as precomputed row lists, instead of np.isin on a string array."""
+def old_unit_find(keys: Sequence[tuple[str, str, str]], text: str, doc_ids: Iterable[str] = ()):
+    """UnitDirectory.find before: a scan over every (key, doc, unit), longest first."""
+    from assistant.units_lookup import UnitMatch
 
-    def __init__(self, doc_of: np.ndarray):
-        self.n = len(doc_of)
-        self.rows: dict[str, list[int]] = {}
-        for i, d in enumerate(doc_of.tolist()):
-            self.rows.setdefault(d, []).append(i)
-        self.rows_np = {d: np.array(r, dtype=np.int64) for d, r in self.rows.items()}
-
-    def mask(self, doc_ids: Sequence[str]) -> np.ndarray:
-        m = np.zeros(self.n, dtype=bool)
-        for d in doc_ids:
-            r = self.rows_np.get(d)
-            if r is not None:
-                m[r] = True
-        return m
-
-
-class UnitKeys:
-    """UnitDirectory.find without the scan over every (key, document, unit): keys in a dict,
-    looked up by the text's substrings, longest length first; (key, document) in a second dict
-    for look-ups limited to a few documents; duplicates dropped with a set (the scan's
-    `any(...)` over the results so far is quadratic when a name is in thousands of documents)."""
-
-    def __init__(self, keys: Sequence[tuple[str, str, str]]):
-        self.by_key: dict[str, list[tuple[int, str, str]]] = {}
-        self.by_key_doc: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
-        for pos, (key, doc_id, unit) in enumerate(keys):
-            self.by_key.setdefault(key, []).append((pos, doc_id, unit))
-            self.by_key_doc.setdefault((key, doc_id), []).append((pos, doc_id, unit))
-        self.lengths = sorted({len(k) for k in self.by_key}, reverse=True)
-
-    def find(self, text: str, doc_ids: Iterable[str] = ()):
-        from assistant.units_lookup import UnitMatch
-
-        allowed = set(doc_ids)
-        text = text.lower()
-        for n in self.lengths:
-            hits = []
-            for k in {text[i:i + n] for i in range(len(text) - n + 1)} & self.by_key.keys():
-                if allowed and len(allowed) < len(self.by_key[k]):
-                    for d in allowed:
-                        hits += [(pos, doc, unit, k) for pos, doc, unit in self.by_key_doc.get((k, d), ())]
-                else:
-                    hits += [(pos, doc, unit, k) for pos, doc, unit in self.by_key[k] if not allowed or doc in allowed]
-            if hits:
-                out: list[UnitMatch] = []
-                seen: set[tuple[str, str]] = set()
-                for _, doc, unit, k in sorted(hits):
-                    if (doc, unit) not in seen:
-                        seen.add((doc, unit))
-                        out.append(UnitMatch(doc, unit, k))
-                return out
-        return []
+    allowed = set(doc_ids)
+    text = text.lower()
+    best_len, out = 0, []
+    for key, doc_id, unit in keys:
+        if len(key) < best_len:
+            break
+        if allowed and doc_id not in allowed:
+            continue
+        if key in text:
+            best_len = len(key)
+            if not any(m.doc_id == doc_id and m.unit == unit for m in out):
+                out.append(UnitMatch(doc_id, unit, key))
+    return out
 
 
-def unit_search(units, keys: UnitKeys, partial: str) -> list[tuple[str, str, int]]:
-    """UnitDirectory.search (the explorer's department finder) with one look-up per document
-    instead of one full `find` per (document, unit)."""
+def old_unit_search(units, partial: str) -> list[tuple[str, str, int]]:
+    """UnitDirectory.search before: a full `find` per (document, unit)."""
     partial = partial.strip().lower()
     out = []
     for doc_id, by_unit in units.by_doc.items():
-        named = None
         for unit, ids in by_unit.items():
-            if not partial or partial in unit.lower():
-                out.append((doc_id, unit, len(ids)))
-                continue
-            if named is None:
-                named = {m.unit for m in keys.find(partial, [doc_id])}
-            if unit in named:
+            if not partial or partial in unit.lower() or any(
+                    m.unit == unit and m.doc_id == doc_id for m in old_unit_find(units._keys, partial, [doc_id])):
                 out.append((doc_id, unit, len(ids)))
     return sorted(out, key=lambda t: (t[0], -t[2]))
 
 
-class CorpusText:
-    """`word in corpus_text` with a bigram pre-check: a word with a two-character piece that the
-    corpus never has cannot be in it, and is rejected without scanning the whole text (misses —
-    typos, foreign words — are exactly what query understanding asks about)."""
-
-    def __init__(self, text: str):
-        self.text = text
-        self.bigrams = {text[i:i + 2] for i in range(len(text) - 1)}
-
-    def __contains__(self, word: str) -> bool:
-        if len(word) >= 2 and any(word[i:i + 2] not in self.bigrams for i in range(len(word) - 1)):
-            return False
-        return word in self.text
-
-
-def distinctive_grouped(documents, tokenizer) -> dict[str, set[str]]:
-    """query._distinctive_title_terms with siblings found by place (a dict), not by a scan of
-    every document for every document."""
+def old_distinctive(documents, tokenizer) -> dict[str, set[str]]:
+    """query._distinctive_title_terms before: siblings found by scanning every document."""
     import re
 
-    by_place: dict[str, list] = {}
-    for d in documents:
-        by_place.setdefault(d.place, []).append(d)
     out: dict[str, set[str]] = {}
     for d in documents:
-        siblings = [s for s in by_place[d.place] if s.doc_id != d.doc_id]
+        siblings = [s for s in documents if s.place == d.place and s.doc_id != d.doc_id]
         if not siblings:
             continue
         mine = {t for t in tokenizer(d.title) if not t.startswith("#") and len(t) <= 8}
@@ -186,25 +107,23 @@ def distinctive_grouped(documents, tokenizer) -> dict[str, set[str]]:
     return out
 
 
-def bm25_build_lean(ids: Sequence[str], docs_tokens: Iterable[Sequence[str]], k1: float = 1.2, b: float = 0.75):
-    """BM25Index.build holding one document's tokens at a time (fed by a generator) and the
-    (row, term, tf) triples in numpy arrays instead of three Python lists of ints."""
+def old_bm25_build(ids: Sequence[str], docs_tokens: Sequence[Sequence[str]], k1: float = 1.2, b: float = 0.75):
+    """BM25Index.build before: every (row, term, tf) in three Python lists."""
     from scipy import sparse
 
     from index.keyword import BM25Index, bm25_weights
 
     vocab: dict[str, int] = {}
-    cols_parts, tf_parts = [], []
+    rows, cols, tfs = [], [], []
     doc_len = np.zeros(len(ids), dtype=np.float32)
     for row, tokens in enumerate(docs_tokens):
         doc_len[row] = len(tokens)
-        counts = Counter(tokens)
-        cols_parts.append(np.fromiter((vocab.setdefault(t, len(vocab)) for t in counts), np.int64, len(counts)))
-        tf_parts.append(np.fromiter(counts.values(), np.float32, len(counts)))
-    rows_a = np.repeat(np.arange(len(ids), dtype=np.int64), [len(p) for p in cols_parts])
-    cols_a = np.concatenate(cols_parts) if cols_parts else np.zeros(0, np.int64)
-    tf = np.concatenate(tf_parts) if tf_parts else np.zeros(0, np.float32)
-    del cols_parts, tf_parts
+        for term, count in Counter(tokens).items():
+            rows.append(row)
+            cols.append(vocab.setdefault(term, len(vocab)))
+            tfs.append(count)
+    rows_a, cols_a = np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64)
+    tf = np.array(tfs, dtype=np.float32)
     df = np.bincount(cols_a, minlength=len(vocab)).astype(np.float32)
     weights = bm25_weights(tf, df[cols_a], doc_len[rows_a], len(ids), k1, b)
     matrix = sparse.csc_matrix((weights, (rows_a, cols_a)), shape=(len(ids), len(vocab)), dtype=np.float32)
@@ -224,31 +143,30 @@ def speller_words(bodies: Iterable[str], posseg: bool) -> set[str]:
 
 
 def speller_check(qs_all: Sequence[str]) -> dict:
-    """On the real corpus: do the speller's corrections change when its word list comes from
-    jieba.lcut instead of jieba.posseg? (Every question of the eval and holdout sets.)"""
+    """On the real corpus: do the speller's corrections change between a word list from
+    jieba.posseg (before) and from jieba.lcut (after, the tree)? Every eval and holdout question."""
     from assistant import Assistant, Settings
-    from assistant.query import _fix_typos, is_common_word
+    from assistant.query import _fix_typos, is_common_word, named_things
     from assistant.spelling import Speller
 
     a = Assistant(Settings(retrieval="keyword", data_dir=Path(tempfile.gettempdir()) / "policy-fixes-kw"))
     view = a.view
     bodies = [c.body for c in a.corpus.clauses]
-    base = [_fix_typos(normalise(q), view)[1] for q in qs_all]
-    words = speller_words(bodies, posseg=False)
+    after = [_fix_typos(normalise(q), view)[1] for q in qs_all]
+    words = speller_words(bodies, posseg=True)
     words |= {w[i:i + 2] for w in list(words) if len(w) == 4 for i in (0, 2)}
-    from assistant.query import named_things
-
-    words |= named_things([view._corpus_text])
+    text = getattr(view._corpus_text, "text", view._corpus_text)
+    words |= named_things([text])
     view.speller = Speller.build(view._corpus_text, words, is_common_word)
-    alt = [_fix_typos(normalise(q), view)[1] for q in qs_all]
-    return {"questions": len(qs_all), "corrected": sum(1 for b in base if b),
-            "differ": sum(1 for b, x in zip(base, alt) if b != x),
+    before = [_fix_typos(normalise(q), view)[1] for q in qs_all]
+    return {"questions": len(qs_all), "corrected": sum(1 for b in before if b),
+            "differ": sum(1 for b, x in zip(before, after) if b != x),
             "words_posseg": len(speller_words(bodies, True)), "words_lcut": len(speller_words(bodies, False))}
 
 
 def bm25_memory(variant: str, n: int) -> dict:
-    """Peak memory of building the keyword index, as Retriever does it ("before": every
-    document's token list in one list, then the triples in Python lists) or lean ("after")."""
+    """Peak memory of building the keyword index: "before", every document's token list in one
+    list, then the triples in Python lists; "after", as Retriever does it now (a generator)."""
     import hashlib
 
     from assistant.query import named_things
@@ -266,9 +184,9 @@ def bm25_memory(variant: str, n: int) -> dict:
     order = [c.clause_id for c in clauses]
     t = time.perf_counter()
     if variant == "before":
-        index = BM25Index.build(order, [tok(passage_text(c)) for c in clauses])
+        index = old_bm25_build(order, [tok(passage_text(c)) for c in clauses])
     else:
-        index = bm25_build_lean(order, (tok(passage_text(c)) for c in clauses))
+        index = BM25Index.build(order, (tok(passage_text(c)) for c in clauses))
     secs = time.perf_counter() - t
     m = index.matrix
     digest = hashlib.sha256(b"".join(np.ascontiguousarray(a).tobytes() for a in (m.indptr, m.indices, m.data, index.idf))
@@ -316,66 +234,75 @@ def run(n: int, qs: list[str], pool, posseg_sample: int) -> dict:
     norm_qs = [normalise(q) for q in qs]
     q_tokens = [tok(q) for q in qs]
 
-    # 1. title matches
-    ti = TitleIndex(clauses)
-    assert all(r.title_matches(q) == ti.matches(q) for q in qs), "TitleIndex differs"
-    row["title_before_ms"] = per_call_ms(r.title_matches, qs)
-    row["title_after_ms"] = per_call_ms(ti.matches, qs)
-    row["title_max_hits"] = max(len(ti.matches(q)) for q in qs)
+    # P1 title matches
+    titles = [(normalise(c.title), c.clause_id, c.doc_id) for c in clauses if len(c.title) >= 4]
+    assert all(r.title_matches(q) == old_title_matches(titles, q) for q in qs), "title_matches differs"
+    row["title_before_ms"] = per_call_ms(lambda q: old_title_matches(titles, q), qs)
+    row["title_after_ms"] = per_call_ms(r.title_matches, qs)
+    row["title_max_hits"] = max(len(r.title_matches(q)) for q in qs)
 
-    # 2. BM25 column sums
-    assert all(np.array_equal(r.bm25.scores(t), bm25_scores_sliced(r.bm25, t)) for t in q_tokens)
-    row["bm25_before_ms"] = per_call_ms(r.bm25.scores, q_tokens)
-    row["bm25_after_ms"] = per_call_ms(lambda t: bm25_scores_sliced(r.bm25, t), q_tokens)
+    # P2 BM25 column sums
+    assert all(np.array_equal(r.bm25.scores(t), old_scores(r.bm25, t)) for t in q_tokens), "scores differ"
+    row["bm25_before_ms"] = per_call_ms(lambda t: old_scores(r.bm25, t), q_tokens)
+    row["bm25_after_ms"] = per_call_ms(r.bm25.scores, q_tokens)
 
-    # 3. the one-document filter mask
-    dr = DocRows(r._doc_of)
+    # P3 the one-document filter mask
+    doc_of = np.array([c.doc_id for c in clauses])
     picks = [[docs[(i * 7919) % len(docs)].doc_id] for i in range(len(qs))]
-    assert all(np.array_equal(np.isin(r._doc_of, p), dr.mask(p)) for p in picks)
-    row["mask_before_ms"] = per_call_ms(lambda p: np.isin(r._doc_of, p), picks)
-    row["mask_after_ms"] = per_call_ms(dr.mask, picks)
+    assert all(np.array_equal(np.isin(doc_of, p), r._doc_mask(p)) for p in picks), "mask differs"
+    row["mask_before_ms"] = per_call_ms(lambda p: np.isin(doc_of, p), picks)
+    row["mask_after_ms"] = per_call_ms(r._doc_mask, picks)
 
-    # keyword search as a whole, before and after 1–3
-    row["keyword_before_ms"] = per_call_ms(lambda q: r.search(q, 10, mode=Mode.KEYWORD), qs)
-    orig_scores, orig_titles = type(r.bm25).scores, r.title_matches
+    # keyword search as a whole, before and after P1–P2 (no document filter)
+    row["keyword_after_ms"] = per_call_ms(lambda q: r.search(q, 10, mode=Mode.KEYWORD), qs)
+    orig_scores = type(r.bm25).scores
     try:
-        type(r.bm25).scores = bm25_scores_sliced
-        r.title_matches = ti.matches
-        row["keyword_after_ms"] = per_call_ms(lambda q: r.search(q, 10, mode=Mode.KEYWORD), qs)
+        type(r.bm25).scores = old_scores
+        r.title_matches = lambda text, doc_ids=(): old_title_matches(titles, text, doc_ids)
+        row["keyword_before_ms"] = per_call_ms(lambda q: r.search(q, 10, mode=Mode.KEYWORD), qs)
     finally:
         type(r.bm25).scores = orig_scores
-        r.title_matches = orig_titles
+        del r.title_matches
 
-    # 4. department names in a question
+    # P4 department names in a question
     units = UnitDirectory(clauses, {d.doc_id: d.city for d in docs}, load_aliases(SEEDS))
-    uk = UnitKeys(units._keys)
-    assert all(units.find(q) == uk.find(q) for q in norm_qs), "UnitKeys differs"
+    assert all(units.find(q) == old_unit_find(units._keys, q) for q in norm_qs), "find differs"
     row["unit_keys"] = len(units._keys)
-    row["units_before_ms"] = per_call_ms(units.find, norm_qs)
-    row["units_after_ms"] = per_call_ms(uk.find, norm_qs)
+    row["units_before_ms"] = per_call_ms(lambda q: old_unit_find(units._keys, q), norm_qs)
+    row["units_after_ms"] = per_call_ms(units.find, norm_qs)
 
     # the explorer's department finder: "before" only where it ends in reasonable time
     partials = ["公安", "市场监管", "海关"]
-    row["unit_search_after_ms"] = per_call_ms(lambda p: unit_search(units, uk, p), partials, rounds=1)
+    row["unit_search_after_ms"] = per_call_ms(units.search, partials, rounds=1)
     if n <= 1_000:
-        assert all(units.search(p) == unit_search(units, uk, p) for p in partials), "unit_search differs"
-        row["unit_search_before_ms"] = per_call_ms(units.search, partials, rounds=1)
-    elif n <= 10_000:  # one call: about a minute
-        t, found = seconds(lambda: units.search(partials[0]))
-        assert found == unit_search(units, uk, partials[0]), "unit_search differs"
+        assert all(units.search(p) == old_unit_search(units, p) for p in partials), "search differs"
+        row["unit_search_before_ms"] = per_call_ms(lambda p: old_unit_search(units, p), partials, rounds=1)
+    elif n <= 10_000:  # one call: a minute or two
+        t, found = seconds(lambda: old_unit_search(units, partials[0]))
+        assert found == units.search(partials[0]), "search differs"
         row["unit_search_before_ms"] = t * 1000
     else:
         row["unit_search_before_ms"] = float("nan")
 
-    # query understanding as a whole (CorpusView built as the Assistant builds it), before and
-    # after 4; and what it spends its time on
+    # query understanding as a whole (CorpusView built as the Assistant builds it), before
+    # (old find, plain-string corpus text) and after (the tree: P4 + P5); where the time goes before
     import cProfile
     import pstats
 
     from assistant.query import CorpusView, understand
 
     row["corpusview_s"], view = seconds(lambda: CorpusView(docs, clauses, units, tok))
+    after = [understand(q, view) for q in qs]
+    row["understand_after_ms"] = per_call_ms(lambda q: understand(q, view), qs, rounds=1)
+    fast = view._corpus_text
+    t0 = time.perf_counter()
+    type(fast)(fast.text)
+    row["corpus_text_build_s"] = time.perf_counter() - t0
+    units.find = lambda text, doc_ids=(): old_unit_find(units._keys, text, doc_ids)
+    row["understand_units_ms"] = per_call_ms(lambda q: understand(q, view), qs, rounds=1)  # P5 only
+    view._corpus_text = view.speller.corpus_text = fast.text
     row["understand_before_ms"] = per_call_ms(lambda q: understand(q, view), qs, rounds=1)
+    assert [understand(q, view) for q in qs] == after, "understanding differs"
     prof = cProfile.Profile()
     prof.enable()
     for q in qs:
@@ -384,23 +311,16 @@ def run(n: int, qs: list[str], pool, posseg_sample: int) -> dict:
     st = pstats.Stats(prof).stats
     top = sorted(st.items(), key=lambda kv: -kv[1][2])[:6]  # by own time
     row["understand_top"] = [(f"{Path(k[0]).name}:{k[2]}", round(v[2] * 1000 / len(qs), 2)) for k, v in top]
-    before = [understand(q, view) for q in qs]
-    units.find = uk.find  # the patched look-ups, on these instances only
-    row["understand_units_ms"] = per_call_ms(lambda q: understand(q, view), qs, rounds=1)
-    row["corpus_text_build_s"], fast = seconds(lambda: CorpusText(view._corpus_text))
-    text, view._corpus_text, view.speller.corpus_text = view._corpus_text, fast, fast
-    row["understand_after_ms"] = per_call_ms(lambda q: understand(q, view), qs, rounds=1)
-    assert [understand(q, view) for q in qs] == before, "patched understanding differs"
     del units.find
-    view._corpus_text = view.speller.corpus_text = text
+    view._corpus_text = view.speller.corpus_text = fast
 
-    # 5. siblings of each document (CorpusView start-up)
-    row["distinct_before_s"], a = seconds(lambda: _distinctive_title_terms(docs, tok))
-    row["distinct_after_s"], b = seconds(lambda: distinctive_grouped(docs, tok))
+    # P6 siblings of each document (CorpusView start-up)
+    row["distinct_before_s"], a = seconds(lambda: old_distinctive(docs, tok))
+    row["distinct_after_s"], b = seconds(lambda: _distinctive_title_terms(docs, tok))
     assert a == b
 
-    # 6. the speller's word list (CorpusView start-up): jieba.posseg over every clause body,
-    # timed on a sample and scaled to n; the alternative reuses the BM25 build's jieba tokens
+    # P7 the speller's word list (CorpusView start-up): jieba.posseg (before) or jieba.lcut
+    # (after) over every clause body, timed on a sample and scaled to n
     sample = clauses[:: max(1, len(clauses) // posseg_sample)][:posseg_sample]
     import jieba
 
@@ -411,7 +331,7 @@ def run(n: int, qs: list[str], pool, posseg_sample: int) -> dict:
     t, _ = seconds(lambda: [jieba.lcut(normalise(c.body)) for c in sample])
     row["lcut_s_projected"] = t / len(sample) * len(clauses)
 
-    # 8. the keyword index saved and loaded instead of rebuilt at every start
+    # P9 (not applied) the keyword index saved and loaded instead of rebuilt at every start
     from scipy import sparse
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -446,8 +366,9 @@ def write_markdown(data: dict, path: Path) -> None:
         "# Scale fixes: before → after",
         "",
         f"Measured by `python benchmarks/scale_fixes.py` on {data['when']} (2 shared CPUs, so noisy), "
-        f"{data['questions']} real questions; each 'after' is the patch P1–P9 proposed in `scale.md` (notes), run on "
-        "the same inputs and checked to give the same result as 'before' (P7: see below).",
+        f"{data['questions']} real questions. 'Before' is the code before commit 7f5d815 (kept in the script), "
+        "'after' the code in the tree with fixes P1–P8 of `scale.md` (notes); P9 is only measured. Each pair runs on "
+        "the same inputs and is checked to give the same result (P7: see below).",
         "",
         head,
         "|---|" + "---:|" * len(rows),
@@ -458,7 +379,7 @@ def write_markdown(data: dict, path: Path) -> None:
         line("P4 `UnitDirectory.find` per question", "units_before_ms", "units_after_ms"),
         line("P4 `UnitDirectory.search` (explorer's department finder) per name", "unit_search_before_ms",
              "unit_search_after_ms", nd=1),
-        line("P4 `understand()` per question (query understanding, whole)", "understand_before_ms", "understand_units_ms"),
+        line("P5 `understand()` per question (query understanding, whole), P5 only", "understand_before_ms", "understand_units_ms"),
         line("P4+P5 `understand()` per question", "understand_before_ms", "understand_after_ms"),
         line("P6 `_distinctive_title_terms` at start-up", "distinct_before_s", "distinct_after_s", "s"),
         "| P7 `CorpusView` speller words: jieba.posseg → jieba.lcut over every body (s, projected from a sample) | "

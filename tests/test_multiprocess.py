@@ -144,3 +144,37 @@ def test_two_app_processes_share_one_chroma_server(chroma_server, tmp_path):
     assert _pointer(port)["collection"] == second["collection"]  # B built nothing
     status = _run(_app(port, b_dir, seeds, "index", "status"), _env(b_dir))
     assert f"count: {111 + len(mine)}" in status.stdout
+
+
+def test_long_running_process_follows_rebuilds_elsewhere(chroma_server, tmp_path, fake_embedder, monkeypatch):
+    """A process that keeps its index open (`serve`) still answers after two rebuilds by another
+    process, which delete the collection it opened: it re-reads the pointer and reopens."""
+    from assistant import dense as dense_mod
+    from assistant.retrieve import passage_text
+    from index import load_corpus
+    from index.store import StoreConfig, build_index, fingerprint, open_index
+
+    corpus = load_corpus(ROOT / "seeds")
+    cities = {d.doc_id: d.city for d in corpus.documents}
+    cfg = StoreConfig(data_dir=tmp_path / "data", host="127.0.0.1", port=chroma_server)
+
+    def rebuild(force: bool):
+        return build_index(cfg, corpus.clauses, fake_embedder.embed_passages, fake_embedder.name,
+                           passage=passage_text, cities=cities, force=force)
+
+    fp = rebuild(False).fingerprint
+    assert fp == fingerprint(corpus.clauses, fake_embedder.name, passage=passage_text, cities=cities)
+    ids_of: dict[str, list[str]] = {}
+    for c in corpus.clauses:
+        ids_of.setdefault(c.doc_id, []).append(c.clause_id)
+    dense = dense_mod.DenseIndex(embedder=fake_embedder, index=open_index(cfg, fp), cities=cities, cfg=cfg,
+                                 fingerprint=fp, ids_of=ids_of)
+    first = dense.index.location
+    before = dense.search("铁拳专项行动", 5)
+
+    rebuild(True)
+    rebuild(True)  # the collection `dense` opened is gone now
+    monkeypatch.setattr(dense_mod, "RECHECK_S", 0.0)
+    assert dense.search("铁拳专项行动", 5) == before
+    assert dense.index.location != first and dense.index.is_current()
+    assert dense.search("铁拳专项行动", 3, ["zhengzhou-opinions"])[0][0].startswith("zhengzhou-opinions#")
