@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from index import Clause, Document
 
 from .answer import Answer, Citation, Intent
+from .judge import MONEY_ASK
 from .query import Query
 from .quotes import best_quote, lead_sentence
 from .retrieve import Hit
 
-_MONEY_ASK = re.compile(r"多少钱|费用|收费|金额|补贴标准|奖励标准|几块|how much money|fee|cost")
 _META_ASK = re.compile(r"文号|字号|发文|印发|发布|日期|哪天|哪一天|什么时候出|何时出台|document number|issued")
 
 
@@ -182,7 +182,7 @@ def abstain(ctx: Context, q: Query, nearest: Clause | None, reason: str = "") ->
     covered = "、".join(dict.fromkeys(d.place for d in ctx.documents.values()))
     if q.foreign_places:
         text = f"这些文件是{covered}的政策，没有涉及{'、'.join(q.foreign_places)}的规定。"
-    elif _MONEY_ASK.search(q.norm):
+    elif MONEY_ASK.search(q.norm):
         text = "这些文件没有规定具体的金额或收费标准，无法回答这个问题。"
     else:
         text = f"这些文件（{covered}的知识产权保护政策）没有涉及这个问题，我不作推测。"

@@ -20,9 +20,10 @@ from .query import Query, is_common_word
 from .retrieve import Hit
 
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元")
+MONEY_ASK = re.compile(r"多少钱|费用|收费|金额|补贴标准|奖励标准|(?:奖励|补贴|资助|罚款|领|给|赔)多少|每件|每家|how much|fee|cost")
 _VALUE_ASKS = [
     # (what the question asks for, what a clause must print to answer it)
-    (re.compile(r"多少钱|费用|收费|金额|补贴标准|奖励标准|(?:奖励|补贴|资助|罚款|领|给|赔)多少|每件|每家|how much|fee|cost"), _MONEY),
+    (MONEY_ASK, _MONEY),
     (re.compile(r"电话|热线|号码|联系方式|公众号|微信|邮箱|phone|hotline|e-?mail"), re.compile(r"\d{5,}|@")),
     (re.compile(r"地址|门牌|办公地点|在哪条路|怎么走|address"), re.compile(r"[路街道]\d+号|\d+号楼")),
     (re.compile(r"网址|网站地址|链接|website|url"), re.compile(r"https?://|www\.")),

@@ -4,8 +4,6 @@ so it is scored on the same gold clause ids."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 
 from index import Corpus, read_source
@@ -45,10 +43,3 @@ class ChunkBaseline:
     def __len__(self) -> int:
         return len(self.chunks)
 
-
-def chunk_count(baseline: ChunkBaseline) -> int:
-    return len(baseline)
-
-
-def ranks(baseline: ChunkBaseline, questions: Sequence[str]) -> list[list[str]]:
-    return [baseline.rank(q) for q in questions]
