@@ -40,7 +40,8 @@ class Answer:
     department: str = ""  # for DEPARTMENT answers: the matched department
     rewritten: str = ""  # the question as searched, after follow-up rewriting
     mode: str = "extractive"  # "extractive", "llm", or "extractive-fallback"
-    notice: str = ""  # e.g. why the LLM answer fell back
+    notice: str = ""  # e.g. why the LLM answer fell back; ends with input_notice
+    input_notice: str = ""  # what was made of the question as typed: typos read as meant, an over-long one cut
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict:

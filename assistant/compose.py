@@ -198,3 +198,33 @@ def _heading(clause: Clause) -> str:
     if clause.measure:
         return f"《{doc_name}》{clause.measure_label}{clause.title}"
     return f"《{doc_name}》{clause.title or '文件头'}"
+
+
+def scope_label(documents: Sequence[Document], doc_ids: Sequence[str]) -> str:
+    """The documents a user picked, as they picked them: a place whose documents are all picked by its name
+    (新乡), the others by title (《信阳市推动知识产权高质量发展实施方案》); empty for none picked."""
+    picked = set(doc_ids)
+    parts: list[str] = []
+    for place in dict.fromkeys(d.place for d in documents):
+        docs = [d for d in documents if d.place == place]
+        if all(d.doc_id in picked for d in docs):
+            parts.append(place)
+        else:
+            parts += [f"《{d.short_name}》" for d in docs if d.doc_id in picked]
+    return "、".join(parts)
+
+
+def filtered_decline(ctx: Context, asked: Query, doc_ids: Sequence[str], declined: Answer) -> Answer:
+    """A decline under the user's document filter names the filter: the filter, not the documents, may be why
+    (asked about 郑州 with only 新乡 picked)."""
+    scope = scope_label(list(ctx.documents.values()), doc_ids)
+    named = [p for p in asked.places if not any(ctx.documents[d].place == p for d in doc_ids if d in ctx.documents)]
+    text = f"在已选的“{scope}”范围内没有找到与这个问题相关的规定"
+    if named:
+        text += f"（问题问的是{'、'.join(named)}，不在所选范围内）"
+    text += "；清除筛选后再问，可在全部文件中查找。"
+    nearest = declined.answer.split("\n\n", 1)[1] if "\n\n" in declined.answer else ""
+    if nearest and not named:
+        text += f"\n\n{nearest}"
+    return Answer(question=declined.question, answer=text, abstained=True, citations=[], intent=declined.intent,
+                  notice=declined.notice)

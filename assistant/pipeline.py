@@ -18,7 +18,7 @@ from .answer import Answer, Intent
 from .errors import UserError
 from .followup import rewrite
 from .judge import should_abstain
-from .query import CorpusView, Query, content_words, named_things, understand
+from .query import CorpusView, Query, content_words, cut_notice, named_things, understand
 from .quotes import sentence_scores
 from .retrieve import Hit, Mode, Retriever, passage_text
 from .settings import Settings
@@ -95,24 +95,28 @@ class Assistant:
             doc_ids: Sequence[str] = (), mode: Mode | None = None,
             on_delta: Callable[[str], None] | None = None) -> Answer:
         t0 = time.perf_counter()
-        q = self.understand(question, history)
+        asked = q = self.understand(question, history)
         if doc_ids:
             q = replace(q, doc_ids=tuple(doc_ids))
         if intent is not None:
             q = replace(q, intent=intent)
         t1 = time.perf_counter()
         answer = self._answer(q, mode)
+        if doc_ids and answer.abstained:
+            answer = compose.filtered_decline(self.ctx, asked, doc_ids, answer)
         if self.settings.llm_enabled:
             answer = self._generated(q, answer, on_delta)
         t2 = time.perf_counter()
         answer.question = clean(question)  # as asked, minus invisible characters and lone surrogates
-        answer.rewritten = q.question if q.question != answer.question[: len(q.question)] else ""
+        answer.rewritten = q.question if q.question not in answer.question else ""  # a cut keeps a part as typed
+        notes = []
         if q.corrections:
-            fixed = "，".join(f"“{a}”按“{b}”" for a, b in q.corrections)
-            answer.notice = (answer.notice + " " if answer.notice else "") + f"已将{fixed}理解。"
+            notes.append("已将" + "，".join(f"“{a}”按“{b}”" for a, b in q.corrections) + "理解。")
         if q.truncated:
-            answer.notice = (answer.notice + " " if answer.notice else "") + \
-                f"问题过长，只按前 {self.settings.max_question_chars} 个字检索。"
+            notes.append(cut_notice(len(answer.question), q.question, q.cut, self.settings.max_question_chars))
+        if notes:
+            answer.input_notice = " ".join(notes)
+            answer.notice = (answer.notice + " " if answer.notice else "") + answer.input_notice
         answer.timings_ms = {"understand": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
         return answer
 

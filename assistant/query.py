@@ -53,6 +53,7 @@ class Query:
     intent: Intent = Intent.LOOKUP
     english: bool = False
     truncated: bool = False
+    cut: tuple[int, int] = (0, 0)  # characters of an over-long question left out before and after the part kept
     unknown_terms: tuple[str, ...] = ()  # nouns the corpus never uses (天气, 营业执照 …)
     unknown_focus: bool = False  # …and one of them is what the question asks for (…的网址是多少？)
     corrections: tuple[tuple[str, str], ...] = ()  # homophone typos fixed: (as typed, as meant)
@@ -157,10 +158,43 @@ class CorpusView:
         return [c.clause_id for c in self.clauses if c.measure == number and (not doc_ids or c.doc_id in doc_ids)]
 
 
+_PIECE = re.compile(r"[^。！？!?；;\s]*[。！？!?；;\s]*")
+
+
+def fit_question(text: str, max_chars: int, least: int = 12) -> tuple[str, int, int]:
+    """(the part kept, characters cut before it, characters cut after it). An over-long question is mostly a
+    pasted text followed by the question, and searching the paste would answer the paste: keep the last
+    sentence that asks (？/?), else the last sentence, with the sentences before it while it is shorter than
+    `least` (那郑州呢？ keeps what it follows up); a sentence longer than the cap keeps its end."""
+    if len(text) <= max_chars:
+        return text, 0, 0
+    pieces = [p for p in _PIECE.findall(text) if p]
+    asks = [i for i, p in enumerate(pieces) if "？" in p or "?" in p]
+    at = asks[-1] if asks else next(i for i in range(len(pieces) - 1, -1, -1) if pieces[i].strip())
+    start = sum(len(p) for p in pieces[:at])
+    end = start + len(pieces[at])
+    while start > 0 and len(text[start:end].strip()) < least and end - start + len(pieces[at - 1]) <= max_chars:
+        at -= 1
+        start -= len(pieces[at])
+    start = max(start, end - max_chars)
+    return text[start:end], start, len(text) - end
+
+
+def cut_notice(asked: int, kept: str, cut: tuple[int, int], max_chars: int) -> str:
+    """What of an over-long question was searched and what was not, in one sentence."""
+    before, after = cut
+    shown = kept.strip()
+    shown = shown if len(shown) <= 40 else f"{shown[:16]}……{shown[-16:]}"
+    where = {(True, False): "最后的问题部分", (False, True): "开头的问题部分"}.get((before > 0, after > 0), "含问句的部分")
+    left = "、".join(x for x in (f"前面 {before:,} 字" if before else "", f"后面 {after:,} 字" if after else "") if x)
+    return (f"问题过长（共 {asked:,} 字，上限 {max_chars:,} 字）：只按{where}“{shown}”检索，"
+            f"{left}未用于检索。")
+
+
 def understand(question: str, view: CorpusView, max_chars: int = 500) -> Query:
     text = clean(question)
     truncated = len(text) > max_chars
-    text = text[:max_chars]
+    text, before, after = fit_question(text, max_chars)
     norm = normalise(text)
     norm, corrections = _fix_typos(norm, view)
     english = _is_english(norm)
@@ -183,6 +217,7 @@ def understand(question: str, view: CorpusView, max_chars: int = 500) -> Query:
         intent=intent,
         english=english,
         truncated=truncated,
+        cut=(before, after),
         unknown_terms=tuple(unknown),
         unknown_focus=any(view.is_focus(norm, t) for t in unknown),
         corrections=tuple(corrections),

@@ -7,7 +7,6 @@ import os
 import signal
 import socket
 import sys
-import threading
 import time
 
 from ..errors import UserError
@@ -28,31 +27,32 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     settings = Settings(**{**settings.model_dump(), **updates}) if updates else settings
 
     _check_port(settings.host, settings.port)  # before seconds of loading, not after
-    from ..pipeline import Assistant  # noqa: PLC0415
+    from index import load_corpus  # noqa: PLC0415
 
-    print("正在加载文件与检索索引…", file=sys.stderr, flush=True)
-    # Load the corpus and warm up (embedder, index: much of it native code) while gradio imports:
-    # the page is announced only once both are done, so the first question is fast.
-    loaded: list = []
-    failed: list[BaseException] = []
-    warm = threading.Thread(target=_load, args=(Assistant, settings, loaded, failed), name="warm-up", daemon=True)
-    warm.start()
+    from ..loading import Loading  # noqa: PLC0415
+
+    # The page first (gradio is most of the wait), then what the first question needs (jieba, the keyword
+    # index, the embedder, Chroma) in the background: a question asked meanwhile waits for it.
+    loading = Loading.of(settings, load_corpus(settings.seeds_dir))  # a bad catalog fails here, before the page
     from ..web import build_app, launch  # noqa: PLC0415 - gradio loads only for this command
 
-    warm.join()
-    if failed:
-        raise failed[0]
-    assistant = loaded[0]
-    app = build_app(assistant, settings)
+    app = build_app(loading, settings)
     try:
         url = launch(app, settings)
     except OSError as exc:  # gradio: "Cannot find empty port in range"
         raise _port_error(settings.host, settings.port) from exc
+    loading.start()
     print(f"问答网页已就绪（{time.perf_counter() - t0:.1f} 秒）：{url}", flush=True)
     print(f"API：gradio_client.Client(\"{url}\").predict(\"问题\", api_name=\"/ask\")；按 Ctrl+C 停止。",
           file=sys.stderr, flush=True)
+    print("正在后台加载检索索引与模型…", file=sys.stderr, flush=True)
     signal.signal(signal.SIGTERM, _interrupt)  # `kill`: close cleanly too (temp downloads removed)
     try:
+        while app.is_running and not loading.wait(0.2):
+            pass
+        if loading.error is not None:
+            raise loading.error  # reported by the CLI in one line, exit non-zero
+        print(f"检索索引与模型已加载（{time.perf_counter() - t0:.1f} 秒）。", file=sys.stderr, flush=True)
         while app.is_running:
             time.sleep(0.2)
     except KeyboardInterrupt:
@@ -60,15 +60,6 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         app.close(verbose=False)
     return 0
-
-
-def _load(factory, settings: Settings, loaded: list, failed: list[BaseException]) -> None:
-    try:
-        assistant = factory(settings)
-        assistant.warm_up()
-        loaded.append(assistant)
-    except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread, where the CLI reports it
-        failed.append(exc)
 
 
 def _port_error(host: str, port: int) -> UserError:
