@@ -74,9 +74,12 @@ HERE = Path(__file__).parent
 
 
 def head(max_chars: int) -> str:
-    """page.js with its settings: the busy notice in Chinese, the question cap for the counter."""
+    """page.js with its settings (the busy notice in Chinese, the question cap for the counter), and the
+    styles for what lies outside gradio's scoped box."""
     config = json.dumps({"busy": BUSY, "max": max_chars}, ensure_ascii=False)
-    return f"<script>window.PA = {config};</script>\n<script>\n{(HERE / 'page.js').read_text(encoding='utf-8')}</script>"
+    return (f"<style>\n{(HERE / 'page-outside.css').read_text(encoding='utf-8')}</style>\n"
+            f"<script>window.PA = {config};</script>\n"
+            f"<script>\n{(HERE / 'page.js').read_text(encoding='utf-8')}</script>")
 
 
 def theme() -> gr.themes.Base:

@@ -3,12 +3,31 @@
   const PA = window.PA || {busy: "", max: 500};
   const $ = (sel, root = document) => root.querySelector(sel);
 
-  // Gradio's own queue-full notice is fixed English text in its frontend ("This application is currently busy").
-  const fixBusy = (root) => {
+  // Gradio's own strings that its Chinese translation lacks: the queue-full notice ("This application is
+  // currently busy"), a screen-reader status, tooltips and labels of its chat and dropdown.
+  const TEXTS = [[/currently busy/, () => PA.busy], [/^common\.complete$/, () => "已完成"]];
+  const LABELS = [
+    [/^Clear$/, () => "清除"], [/^Remove\b.*/, () => "移除"], [/^chatbot conversation$/, () => "对话记录"],
+    [/^user's message: /, (el) => "提问：" + el.textContent.trim().slice(0, 300)],
+    [/^bot's message: /, (el) => "回答：" + el.textContent.trim().slice(0, 300)],
+  ];
+  const fixText = (root) => {
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-      if (n.nodeValue && n.nodeValue.includes("currently busy")) n.nodeValue = PA.busy;
+      for (const [re, zh] of TEXTS) if (n.nodeValue && re.test(n.nodeValue.trim())) n.nodeValue = zh();
     }
+  };
+  const fixLabel = (el) => {
+    for (const attr of ["title", "aria-label"]) {
+      const v = el.getAttribute(attr);
+      if (!v) continue;
+      for (const [re, zh] of LABELS) if (re.test(v)) { el.setAttribute(attr, zh(el)); break; }
+    }
+  };
+  const fixLabels = (root) => {
+    if (root.nodeType !== 1) return;
+    fixLabel(root);
+    root.querySelectorAll("[title], [aria-label]").forEach(fixLabel);
   };
 
   // The counter under the question box; over the cap it says what sending will do.
@@ -136,7 +155,14 @@
 
   let queued = false;
   new MutationObserver((ms) => {
-    for (const m of ms) for (const a of m.addedNodes) fixBusy(a.nodeType === 1 ? a : a.parentNode || document.body);
+    for (const m of ms) {
+      if (m.type === "attributes") { fixLabel(m.target); continue; }
+      if (m.type === "characterData") { fixText(m.target.parentNode || document.body); continue; }
+      for (const a of m.addedNodes) {
+        fixText(a.nodeType === 1 ? a : a.parentNode || document.body);
+        fixLabels(a);
+      }
+    }
     if (queued) return;
     queued = true;
     requestAnimationFrame(() => {
@@ -146,5 +172,6 @@
       follow();
       count();
     });
-  }).observe(document.documentElement, {childList: true, subtree: true});
+  }).observe(document.documentElement, {childList: true, subtree: true, characterData: true, attributes: true,
+                                        attributeFilter: ["title", "aria-label"]});
 })();
