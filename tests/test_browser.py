@@ -70,6 +70,7 @@ def test_chat_on_a_desktop(server, desktop, tmp_path):
     assert "知识产权保护政策问答助手" in d.find_element(B.CSS_SELECTOR, ".pa-header").text
     assert d.execute_script("return document.activeElement.closest('#pa-question') !== null"), "wide screen: focused"
     assert "右侧的常见问题" in d.find_element(B.ID, "pa-chat").text
+    assert not any(b.is_displayed() for b in d.find_elements(B.CSS_SELECTOR, "#pa-chat .top-panel button"))
 
     # Gradio's fixed English "queue full" notice is shown in Chinese
     d.execute_script("const e = document.createElement('div'); e.id = 'busy-probe';"
