@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -86,12 +87,14 @@ class Assistant:
     def search(self, q: Query, k: int, mode: Mode | None = None, doc_ids: Sequence[str] | None = None) -> list[Hit]:
         mode = mode or Mode(self.settings.retrieval)
         docs = q.doc_ids if doc_ids is None else doc_ids
-        hits = self.retriever.search(q.norm, k + 5, docs, mode, tokens=q.tokens)
+        hits = self.retriever.search(q.norm, max(k + 5, 30) if q.asks_target else k + 5, docs, mode, tokens=q.tokens)
+        if q.asks_target:
+            hits = self._targets_first(hits, docs)
         if q.clause_refs:  # a clause the question points at (第十九条的责任单位) ranks first
             top = hits[0].score if hits else 1.0
             pointed = [Hit(cid, top + 1.0, 1.0, 1.0) for cid in q.clause_refs[:3]]
             hits = pointed + [h for h in hits if h.clause_id not in q.clause_refs[:3]]
-        if q.intent is not Intent.FACT:  # front matter answers metadata questions only
+        if not q.about_document:  # front matter answers questions about the document itself only
             hits = [h for h in hits if not h.clause_id.endswith("#0.0")] or hits
         return hits[:k]
 
@@ -251,6 +254,25 @@ class Assistant:
         head = sorted(enumerate(hits[:top]), key=lambda ih: (-best(ih[1]), ih[0]))
         return [h for _, h in head] + list(hits[top:])
 
+    def _targets_first(self, hits: list[Hit], doc_ids: Sequence[str]) -> list[Hit]:
+        """Asked for targets: the clauses that set them (a sentence "到2025年…") first, in the
+        order retrieval found them, then those of the named documents it missed."""
+        setting = self.target_clauses
+        found = [h for h in hits if h.clause_id in setting]
+        seen = {h.clause_id for h in found}
+        missed = [Hit(cid, 0.0) for cid in setting if cid not in seen and (not doc_ids or cid.split("#")[0] in doc_ids)]
+        if not found and len(missed) > 4:  # no named document and nothing retrieved sets one: leave the order
+            return hits
+        top = hits[0].score if hits else 1.0
+        head = [replace(h, score=top + 1.0 + h.score) for h in found] + \
+               [replace(h, score=top + 0.5) for h in missed[: max(0, 3 - len(found))]]
+        return head + [h for h in hits if h.clause_id not in seen]
+
+    @cached_property
+    def target_clauses(self) -> frozenset[str]:
+        return frozenset(c.clause_id for c in self.corpus.clauses
+                         if _TARGET_SENTENCE.search(c.body) or c.title.endswith("目标"))
+
     def _carrying_units(self, hits: Sequence[Hit]) -> Hit:
         """Asked who is responsible: among near-equal best measures, the one that prints units."""
         measures = _measures_first(hits)
@@ -275,6 +297,9 @@ class Assistant:
             top = best[0].score if best else 0
             best = sorted((h for h in best if h.score >= 0.5 * top), key=lambda h: -h.score)
         return best
+
+
+_TARGET_SENTENCE = re.compile(r"(?:力争|争取)?到\s*20\d\d\s*年")  # "到 2023 年底，…": a target, by when
 
 
 def _measures_first(hits: Sequence[Hit]) -> list[Hit]:
