@@ -99,8 +99,9 @@ class Assistant:
         return hits[:k]
 
     def ask(self, question: str, history: Sequence[str] = (), *, intent: Intent | None = None,
-            doc_ids: Sequence[str] = (), mode: Mode | None = None,
+            doc_ids: Sequence[str] = (), mode: Mode | None = None, llm: bool = True,
             on_delta: Callable[[str], None] | None = None) -> Answer:
+        """`llm=False`: the extractive answer even when an LLM endpoint is configured."""
         t0 = time.perf_counter()
         q = self.understand(question, history)
         if doc_ids:
@@ -109,17 +110,16 @@ class Assistant:
             q = replace(q, intent=intent)
         t1 = time.perf_counter()
         answer = self._answer(q, mode)
-        if self.settings.llm_enabled:
+        if self.settings.llm_enabled and llm:
             answer = self._generated(q, answer, on_delta)
         t2 = time.perf_counter()
         answer.question = clean(question)  # as asked, minus invisible characters and lone surrogates
         answer.rewritten = q.question if q.question != answer.question[: len(q.question)] else ""
         if q.corrections:
             fixed = "，".join(f"“{a}”按“{b}”" for a, b in q.corrections)
-            answer.notice = (answer.notice + " " if answer.notice else "") + f"已将{fixed}理解。"
+            answer.notice = with_notice(answer.notice, f"已将{fixed}理解。")
         if q.truncated:
-            answer.notice = (answer.notice + " " if answer.notice else "") + \
-                f"问题过长，只按前 {self.settings.max_question_chars} 个字检索。"
+            answer.notice = with_notice(answer.notice, too_long(self.settings.max_question_chars))
         answer.timings_ms = {"understand": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
         return answer
 
@@ -133,11 +133,17 @@ class Assistant:
             ranked += [h.clause_id for h in self.search(q, 10, mode) if h.clause_id not in ranked]
         return ranked
 
+    def as_retriever(self, **kw):
+        """A LangChain retriever over this assistant (`PolicyRetriever`; langchain loads only when asked)."""
+        from .retriever import PolicyRetriever  # noqa: PLC0415
+
+        return PolicyRetriever(assistant=self, **kw)
+
     def ask_stream(self, question: str, history: Sequence[str] = (), **kw) -> Iterator[tuple[str, Answer | None]]:
         """Yields (text so far, None) while the answer is written, then (final text, Answer).
         With an LLM the text is the model's stream; if its answer fails the checks, the final
         text is the extractive answer, which replaces what was streamed."""
-        if not self.settings.llm_enabled:
+        if not self.settings.llm_enabled or not kw.get("llm", True):
             answer = self.ask(question, history, **kw)
             text, step = answer.answer, 12
             for i in range(step, len(text), step):
@@ -300,6 +306,14 @@ class Assistant:
 
 
 _TARGET_SENTENCE = re.compile(r"(?:力争|争取)?到\s*20\d\d\s*年")  # "到 2023 年底，…": a target, by when
+
+
+def too_long(limit: int) -> str:
+    return f"问题过长，只按前 {limit} 个字检索。"
+
+
+def with_notice(notice: str, more: str) -> str:
+    return f"{notice} {more}" if notice else more
 
 
 def _measures_first(hits: Sequence[Hit]) -> list[Hit]:
