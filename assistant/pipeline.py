@@ -208,7 +208,9 @@ class Assistant:
             if meta:
                 return meta
             hits = self._by_best_sentence(q, hits)
-        return compose.lookup(ctx, q, _focus(hits, k), k, q.intent if q.intent is Intent.FACT else Intent.LOOKUP)
+        figure = q.intent is Intent.FACT or q.asks_target
+        focused = _focus(hits, k, targets=self.target_clauses if figure else frozenset())
+        return compose.lookup(ctx, q, focused, k, q.intent if q.intent is Intent.FACT else Intent.LOOKUP)
 
     # ------------------------------------------------------------------ the LLM path
 
@@ -321,15 +323,21 @@ def _measures_first(hits: Sequence[Hit]) -> list[Hit]:
     return sorted(hits, key=lambda h: h.clause_id.endswith(".0"))
 
 
-def _focus(hits: Sequence[Hit], k: int, ratio: float = 0.75, most: int = 3) -> list[Hit]:
+def _focus(hits: Sequence[Hit], k: int, ratio: float = 0.75, most: int = 3,
+           targets: frozenset[str] = frozenset(), target_ratio: float = 0.25) -> list[Hit]:
     """The hits that answer, not the whole result list: the best one, and the next ones only
-    while their keyword evidence stays close to it (dense evidence for English questions)."""
+    while their keyword evidence stays close to it (dense evidence for English questions).
+    Asked for a figure, a clause that sets targets (主要目标) joins on weaker evidence: the
+    figure is often printed there as well as in the measure. Measured on the own and dev
+    sets, ratio 0.75 and at most 3 give the best citation F1 (0.6: recall +0.03, precision −0.04)."""
     if not hits:
         return []
     top = hits[0]
     kept = [top]
     for h in hits[1:k]:
+        if len(kept) >= most:
+            break
         close = (h.keyword >= ratio * top.keyword) if top.keyword > 0 else (h.dense >= top.dense - 0.01)
-        if close and len(kept) < most:
+        if close or (h.clause_id in targets and h.keyword >= target_ratio * top.keyword):
             kept.append(h)
     return kept
