@@ -17,6 +17,7 @@ from .judge import MONEY_ASK
 from .query import Query
 from .quotes import best_quote, lead_sentence
 from .retrieve import Hit
+from .scope import scope_label
 
 _META_ASK = re.compile(r"文号|字号|发文|印发|发布|日期|哪天|哪一天|什么时候出|何时出台|document number|issued")
 
@@ -182,6 +183,8 @@ def abstain(ctx: Context, q: Query, nearest: Clause | None, reason: str = "") ->
     covered = "、".join(dict.fromkeys(d.place for d in ctx.documents.values()))
     if q.foreign_places:
         text = f"这些文件是{covered}的政策，没有涉及{'、'.join(q.foreign_places)}的规定。"
+        if q.scope_note:
+            text += f"（{q.scope_note}。）"
     elif MONEY_ASK.search(q.norm):
         text = "这些文件没有规定具体的金额或收费标准，无法回答这个问题。"
     else:
@@ -200,31 +203,23 @@ def _heading(clause: Clause) -> str:
     return f"《{doc_name}》{clause.title or '文件头'}"
 
 
-def scope_label(documents: Sequence[Document], doc_ids: Sequence[str]) -> str:
-    """The documents a user picked, as they picked them: a place whose documents are all picked by its name
-    (新乡), the others by title (《信阳市推动知识产权高质量发展实施方案》); empty for none picked."""
-    picked = set(doc_ids)
-    parts: list[str] = []
-    for place in dict.fromkeys(d.place for d in documents):
-        docs = [d for d in documents if d.place == place]
-        if all(d.doc_id in picked for d in docs):
-            parts.append(place)
-        else:
-            parts += [f"《{d.short_name}》" for d in docs if d.doc_id in picked]
-    return "、".join(parts)
+def places_left_out(ctx: Context, asked: Query, doc_ids: Sequence[str]) -> list[str]:
+    """The places the question names that the user's document filter leaves out."""
+    picked = {ctx.documents[d].place for d in doc_ids if d in ctx.documents}
+    return [p for p in asked.places if p not in picked]
 
 
-def filtered_decline(ctx: Context, asked: Query, doc_ids: Sequence[str], declined: Answer) -> Answer:
-    """A decline under the user's document filter names the filter: the filter, not the documents, may be why
-    (asked about 郑州 with only 新乡 picked)."""
+def filtered_decline(ctx: Context, asked: Query, doc_ids: Sequence[str], declined: Answer | None = None) -> Answer:
+    """A decline under the user's document filter names the filter: the filter, not the documents, may be why.
+    Without `declined`, the question names only places the filter leaves out (郑州…, with 新乡 picked)."""
     scope = scope_label(list(ctx.documents.values()), doc_ids)
-    named = [p for p in asked.places if not any(ctx.documents[d].place == p for d in doc_ids if d in ctx.documents)]
+    named = places_left_out(ctx, asked, doc_ids)
     text = f"在已选的“{scope}”范围内没有找到与这个问题相关的规定"
     if named:
         text += f"（问题问的是{'、'.join(named)}，不在所选范围内）"
     text += "；清除筛选后再问，可在全部文件中查找。"
-    nearest = declined.answer.split("\n\n", 1)[1] if "\n\n" in declined.answer else ""
+    nearest = declined.answer.split("\n\n", 1)[1] if declined and "\n\n" in declined.answer else ""
     if nearest and not named:
         text += f"\n\n{nearest}"
-    return Answer(question=declined.question, answer=text, abstained=True, citations=[], intent=declined.intent,
-                  notice=declined.notice)
+    return Answer(question=asked.question, answer=text, abstained=True, citations=[], intent=Intent.OUT_OF_SCOPE,
+                  notice=declined.notice if declined else "", confidence=0.0)

@@ -403,7 +403,7 @@ def test_the_page_is_served_while_the_assistant_loads(keyword_assistant):
 
 
 def test_the_filter_is_named_as_it_was_picked():
-    from assistant.compose import scope_label
+    from assistant.scope import scope_label
 
     plan = Document(doc_id="demo-plan", title="示范市方案", short_name="示范市方案", city="示范", province="河南",
                     issuer="", source="p.txt")

@@ -47,9 +47,9 @@ if "gradio" not in sys.modules:
 import gradio as gr  # noqa: E402
 
 from ..answer import Answer  # noqa: E402
-from ..compose import scope_label  # noqa: E402
 from ..errors import UserError  # noqa: E402
 from ..loading import Loading  # noqa: E402
+from ..scope import scope_label  # noqa: E402
 from ..settings import Settings  # noqa: E402
 from . import browse, explorer, render  # noqa: E402
 
@@ -373,6 +373,22 @@ def launch(app: gr.Blocks, settings: Settings, *, host: str | None = None, port:
         share=False,
         prevent_thread_lock=True,
         quiet=True,
+        **page_options(settings),
+    )
+    return url
+
+
+def mount(app: gr.Blocks, parent, settings: Settings):
+    """The page at / of the caller's FastAPI app (`serve`: the HTTP API's), with the options of `launch`;
+    the caller runs the server."""
+    app.queue(max_size=settings.queue_size, default_concurrency_limit=CONCURRENCY)
+    return gr.mount_gradio_app(parent, app, "/", server_name=settings.host, server_port=settings.port,
+                               **page_options(settings))
+
+
+def page_options(settings: Settings) -> dict:
+    """What `launch` and `mount` share: the safety options, theme, CSS and head."""
+    return dict(
         show_error=False,
         allowed_paths=None,
         max_file_size="1mb",  # the page takes no uploads
@@ -386,4 +402,3 @@ def launch(app: gr.Blocks, settings: Settings, *, host: str | None = None, port:
         css=(HERE / "page.css").read_text(encoding="utf-8"),
         head=head(settings.max_question_chars),
     )
-    return url
