@@ -1,7 +1,9 @@
 """The assistant built in a background thread, so that a server can answer before it has loaded.
 
 `policy-assistant serve` shows its page in ~2 s; jieba, the keyword index, the embedder and Chroma take as long again
-and load meanwhile. The first question waits for them (the page says "正在加载…").
+and load after it: once the page has been drawn in a browser (loading meanwhile would slow the page's own requests:
+one process, one GIL), at the first question, or a few seconds after start, whichever comes first. The first
+question waits for them (the page says "正在加载…").
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ class Loading:
         self.settings = settings
         self._build = build
         self._done = threading.Event()
+        self._started = False
+        self._lock = threading.Lock()
         self._assistant: Assistant | None = None
         self.error: BaseException | None = None
 
@@ -45,12 +49,24 @@ class Loading:
     def ready_made(cls, assistant: Assistant) -> Loading:
         done = cls(assistant.corpus, assistant.settings, lambda: assistant)
         done._assistant = assistant
+        done._started = True
         done._done.set()
         return done
 
     def start(self) -> Loading:
-        if not self._done.is_set():
-            threading.Thread(target=self._run, name="assistant-loading", daemon=True).start()
+        """Begin loading (once; later calls do nothing)."""
+        with self._lock:
+            if self._started:
+                return self
+            self._started = True
+        threading.Thread(target=self._run, name="assistant-loading", daemon=True).start()
+        return self
+
+    def start_after(self, seconds: float) -> Loading:
+        """Begin loading in `seconds` unless something has begun it before."""
+        timer = threading.Timer(seconds, self.start)
+        timer.daemon = True
+        timer.start()
         return self
 
     def _run(self) -> None:
@@ -69,6 +85,8 @@ class Loading:
         return self._done.wait(timeout)
 
     def get(self) -> Assistant:
+        """The assistant, loaded now if nothing has begun loading it."""
+        self.start()
         self._done.wait()
         if self.error is not None:
             raise self.error

@@ -29,7 +29,10 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM, CHROMEDRIVER = "/usr/bin/chromium", "/usr/bin/chromedriver"
+sys.path.insert(0, str(ROOT))
+
+from tests.browser import chromium, close  # noqa: E402  (the browser test's headless Chromium)
+
 QUESTION = "郑州开展铁拳专项行动的责任单位有哪些？"
 
 
@@ -45,36 +48,26 @@ def env_for(tree: Path, data_dir: Path) -> dict[str, str]:
             "ANONYMIZED_TELEMETRY": "False"}
 
 
-def browser():
-    from selenium import webdriver  # noqa: PLC0415
-    from selenium.webdriver.chrome.service import Service  # noqa: PLC0415
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                "--no-first-run", "--window-size=1400,1000"):
-        options.add_argument(arg)
-    options.add_argument(f"--user-data-dir={tempfile.mkdtemp(prefix='page-ready-chromium-')}")
-    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-
-
 def one_start(tree: Path, data_dir: Path, driver, timeout: float = 300) -> dict[str, float]:
     from gradio_client import Client  # noqa: PLC0415
     from selenium.webdriver.common.by import By  # noqa: PLC0415
 
     port = free_port()
     url = f"http://127.0.0.1:{port}/"
+    log = tempfile.NamedTemporaryFile(prefix="page-ready-serve-", suffix=".log", delete=False)  # noqa: SIM115
     t0 = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], cwd=tree,
-                            env=env_for(tree, data_dir), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            env=env_for(tree, data_dir), stdout=subprocess.DEVNULL, stderr=log)
+
+    def check(what: str) -> None:
+        if proc.poll() is not None or time.perf_counter() - t0 > timeout:
+            tail = Path(log.name).read_text(encoding="utf-8", errors="replace")[-2000:]
+            raise SystemExit(f"serve in {tree}: no {what} (exit {proc.poll()}):\n{tail}")
+
     out: dict[str, float] = {}
     try:
         while "http" not in out:
-            if proc.poll() is not None:
-                raise SystemExit(f"serve in {tree} exited with {proc.returncode}")
-            if time.perf_counter() - t0 > timeout:
-                raise SystemExit(f"serve in {tree} not ready after {timeout} s")
+            check("page")
             try:
                 with urllib.request.urlopen(url, timeout=1) as r:
                     if r.status == 200:
@@ -83,9 +76,10 @@ def one_start(tree: Path, data_dir: Path, driver, timeout: float = 300) -> dict[
                 time.sleep(0.02)
         driver.get(url)
         while not any(e.is_displayed() for e in driver.find_elements(By.CSS_SELECTOR, "#pa-question textarea")):
+            check("question box")
             time.sleep(0.02)
         out["input"] = time.perf_counter() - t0
-        reply = Client(url, verbose=False).predict(QUESTION, api_name="/ask")
+        reply = Client(url, verbose=False).submit(QUESTION, api_name="/ask").result(timeout=timeout)
         assert "[1]" in reply["answer"], reply
         out["answer"] = time.perf_counter() - t0
     finally:
@@ -94,6 +88,7 @@ def one_start(tree: Path, data_dir: Path, driver, timeout: float = 300) -> dict[
             proc.wait(timeout=15)
         except subprocess.TimeoutExpired:
             proc.kill()
+        Path(log.name).unlink(missing_ok=True)
     return out
 
 
@@ -113,7 +108,7 @@ def main() -> int:
     subprocess.run([sys.executable, "-m", "assistant", "index", "build"], cwd=ROOT, env=env_for(ROOT, data_dir),
                    check=True, capture_output=True)  # skips in ~1 ms when the index is current
     trees = {"after": ROOT, **({"before": args.before.resolve()} if args.before else {})}
-    driver = browser()
+    driver = chromium()
     runs: dict[str, list] = {name: [] for name in trees}
     try:
         for name, tree in trees.items():  # one warm-up start each: file cache, .pyc files
@@ -124,7 +119,7 @@ def main() -> int:
                 print(f"{name} #{i + 1}: " + ", ".join(f"{k} {v:.2f} s" for k, v in runs[name][-1].items()),
                       flush=True)
     finally:
-        driver.quit()
+        close(driver)
     result = {name: summary(r) for name, r in runs.items()}
     result["load_avg"] = os.getloadavg()
     for name in trees:

@@ -13,6 +13,10 @@ from ..errors import UserError
 from ..settings import Settings
 
 
+# Seconds after the page is up to begin loading, unless a browser has drawn the page or a question came first.
+LOAD_AFTER_S = 3.0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="启动问答网页（默认只监听本机 127.0.0.1:7860），并提供 /ask 接口和 HTTP API（/api、/v1）")
     p.add_argument("--host", default=None, help="监听地址（默认 127.0.0.1，仅本机可访问；env POLICY_HOST）")
@@ -44,7 +48,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         url = app.start()
     except OSError as exc:  # the port was taken meanwhile, or the address is not this machine's
         raise _port_error(settings.host, settings.port) from exc
-    loading.start()
+    loading.start_after(LOAD_AFTER_S)  # or at once when the page is drawn or asked (build_app)
     print(f"问答网页已就绪（{time.perf_counter() - t0:.1f} 秒）：{url}", flush=True)
     print(f"API：gradio_client.Client(\"{url}\").predict(\"问题\", api_name=\"/ask\")；"
           f"HTTP 接口 {url}api/ask、OpenAI 兼容 {url}v1，说明见 {url}docs；按 Ctrl+C 停止。", file=sys.stderr, flush=True)

@@ -17,6 +17,7 @@ import uuid
 import weakref
 from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 
 class _NoStubWriting(importlib.abc.MetaPathFinder):
@@ -52,6 +53,9 @@ from ..loading import Loading  # noqa: E402
 from ..scope import scope_label  # noqa: E402
 from ..settings import Settings  # noqa: E402
 from . import browse, explorer, render  # noqa: E402
+
+if TYPE_CHECKING:
+    from ..pipeline import Assistant  # loaded behind the page (assistant.loading)
 
 # Answers at once; more wait in the bounded queue (settings.queue_size), beyond it users see the busy notice.
 CONCURRENCY = 4
@@ -125,7 +129,7 @@ def corpus_blurb(corpus) -> str:
             f"可展开核对原文与责任单位；文件未涉及的问题会明确说明，不作推测。")
 
 
-def build_app(assistant, settings: Settings | None = None) -> gr.Blocks:
+def build_app(assistant: Assistant | Loading, settings: Settings | None = None) -> gr.Blocks:
     """The page and the `/ask` API over an `Assistant`, or a `Loading` one (the page is drawn from the corpus;
     questions wait for the assistant). Launch with `launch(app, settings)` (theme, CSS and safety options)."""
     loading = assistant if isinstance(assistant, Loading) else Loading.ready_made(assistant)
@@ -242,6 +246,11 @@ def build_app(assistant, settings: Settings | None = None) -> gr.Blocks:
         if not doc_id or doc_id not in documents:
             return BROWSE_HINT
         return browse.document_html(documents[doc_id], corpus.clauses_of(doc_id))
+
+    def page_drawn() -> None:
+        """A browser has drawn the page: now load what its first question needs (not before: one process,
+        one GIL, and the page's own requests would wait on the loading)."""
+        loading.start()
 
     # ------------------------------------------------------------------ API
 
@@ -360,6 +369,7 @@ def build_app(assistant, settings: Settings | None = None) -> gr.Blocks:
         br_doc.change(open_document, br_doc, br_view, **cheap)
 
         gr.api(ask, api_name="ask", concurrency_id="assistant")
+        app.load(page_drawn, None, None, queue=False, **quiet)
     return app
 
 
