@@ -15,7 +15,7 @@ from index import Clause, Document
 from .answer import Answer, Citation, Intent
 from .judge import MONEY_ASK
 from .query import Query
-from .quotes import best_quote, lead_sentence
+from .quotes import best_quote
 from .retrieve import Hit
 
 _META_ASK = re.compile(r"文号|字号|发文|印发|发布|日期|哪天|哪一天|什么时候出|何时出台|document number|issued")
@@ -33,7 +33,8 @@ class Context:
 
 def cite(ctx: Context, n: int, clause: Clause, quote: str, score: float = 0.0) -> Citation:
     return Citation(n=n, clause_id=clause.clause_id, doc_id=clause.doc_id, label=clause.label,
-                    quote=quote, units=list(clause.units), score=score)
+                    quote=quote, units=list(clause.units), score=score,
+                    lead_units=list(clause.lead_units), support_units=list(clause.support_units))
 
 
 def quote_for(ctx: Context, q: Query, clause: Clause, want_values: bool = False) -> str:
@@ -92,39 +93,6 @@ def _printed_date(iso: str, text: str) -> str:
     y, m, d = (int(x) for x in iso.split("-"))
     printed = f"{y}年{m}月{d}日"
     return printed if printed in text else ""
-
-
-def responsibility(ctx: Context, q: Query, hit: Hit) -> Answer:
-    clause = ctx.clauses[hit.clause_id]
-    quote = quote_for(ctx, q, clause)
-    if clause.units:
-        text = (f"{_heading(clause)}的责任单位共 {len(clause.units)} 个："
-                f"{'、'.join(clause.units)}[1]。\n\n该项措施原文：「{quote}」[1]")
-    else:
-        text = (f"{_heading(clause)}在文件中没有列明责任单位[1]，无法据此确定由哪个部门负责。"
-                f"\n\n该项措施原文：「{quote}」[1]")
-    return Answer(question=q.question, answer=text, abstained=False, citations=[cite(ctx, 1, clause, quote, hit.score)],
-                  units=list(clause.units), intent=Intent.RESPONSIBILITY)
-
-
-def department(ctx: Context, q: Query, per_doc: Mapping[str, tuple[str, Sequence[str]]]) -> Answer:
-    """Every measure naming the department, per document, complete, with counts."""
-    citations: list[Citation] = []
-    sections = []
-    units: list[str] = []
-    for doc_id, (unit, clause_ids) in per_doc.items():
-        if unit not in units:
-            units.append(unit)
-        lines = [f"《{ctx.documents[doc_id].short_name}》中，{unit}作为责任单位的措施共 {len(clause_ids)} 项："]
-        for cid in clause_ids:
-            clause = ctx.clauses[cid]
-            n = len(citations) + 1
-            quote = lead_sentence(clause.body)
-            citations.append(cite(ctx, n, clause, quote))
-            lines.append(f"{n}. {_heading(clause)}[{n}]")
-        sections.append("\n".join(lines))
-    return Answer(question=q.question, answer="\n\n".join(sections), abstained=False, citations=citations,
-                  units=units, intent=Intent.DEPARTMENT, department="、".join(units))
 
 
 def clause_reference(ctx: Context, q: Query, clause_ids: Sequence[str]) -> Answer:

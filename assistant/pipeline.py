@@ -13,7 +13,7 @@ from index import Corpus, load_aliases, load_corpus
 from index.keyword import TokenMode, Tokenizer, idf_of
 from index.normalize import clean
 
-from . import compose
+from . import compose, duties
 from .answer import Answer, Intent
 from .errors import UserError
 from .followup import rewrite
@@ -162,10 +162,8 @@ class Assistant:
         if q.intent is Intent.CLAUSE_REF and q.clause_refs:
             return compose.clause_reference(ctx, q, q.clause_refs[:5])
         if q.intent is Intent.DEPARTMENT and q.units:
-            per_doc: dict[str, tuple[str, list[str]]] = {}
-            for m in q.units:
-                per_doc.setdefault(m.doc_id, (m.unit, self.units.clauses_of(m.doc_id, m.unit)))
-            return compose.department(ctx, q, per_doc)
+            named = dict.fromkeys((m.doc_id, m.unit) for m in q.units)  # every unit the words name, per document
+            return duties.department(ctx, q, [(d, u, self.units.clauses_of(d, u)) for d, u in named])
         hits = self.search(q, max(k, 10), mode)
         verdict = should_abstain(q, hits, ctx) if allow_abstain else ""
         if not hits:
@@ -176,7 +174,7 @@ class Assistant:
         if q.intent is Intent.COMPARE:
             return compose.compare(ctx, q, self._best_per_doc(q, mode))
         if q.intent is Intent.RESPONSIBILITY:
-            return compose.responsibility(ctx, q, self._carrying_units(hits))
+            return duties.responsibility(ctx, q, _measures_first(hits)[0])  # its own units, never a neighbour's
         if q.intent is Intent.FACT:
             front = next((ctx.clauses[h.clause_id] for h in hits if h.clause_id.endswith("#0.0")), None)
             for doc_id in q.doc_ids[:1]:
@@ -236,15 +234,6 @@ class Assistant:
 
         head = sorted(enumerate(hits[:top]), key=lambda ih: (-best(ih[1]), ih[0]))
         return [h for _, h in head] + list(hits[top:])
-
-    def _carrying_units(self, hits: Sequence[Hit]) -> Hit:
-        """Asked who is responsible: among near-equal best measures, the one that prints units."""
-        measures = _measures_first(hits)
-        top = measures[0]
-        for h in measures[:3]:
-            if h.score >= 0.85 * top.score and self.ctx.clauses[h.clause_id].units:
-                return h
-        return top
 
     def _best_per_doc(self, q: Query, mode: Mode | None) -> list[Hit]:
         """One matching measure per compared place, in the order the places were named."""

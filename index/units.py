@@ -231,3 +231,14 @@ def _strip_unbalanced_closers(s: str) -> str:
             break
         s = s[:-1].rstrip().rstrip("。").rstrip()
     return s
+
+
+ENGLISH_FILE = Path(__file__).resolve().parent / "data" / "unit_english.toml"
+
+
+@lru_cache(maxsize=1)
+def english_unit_names(path: Path = ENGLISH_FILE) -> dict[str, tuple[str, ...]]:
+    """Chinese name part → English phrases users write for such a unit (index/data/unit_english.toml)."""
+    with open(path, "rb") as fh:
+        names = tomllib.load(fh).get("names", {})
+    return {zh: tuple(p.lower() for p in phrases) for zh, phrases in names.items()}
