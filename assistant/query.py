@@ -43,7 +43,7 @@ _DEPT_ASK = re.compile(
     r"出现|列为|列入|(?:管|干|做|办|抓)(?:了|些|的|什么|哪些|啥|哪|几)|(?:哪些|什么|的|哪几项)(?:活|事|工作|措施|条款|内容)|"
     r"事情|事儿|差事|活儿|responsib|in charge|dut(?:y|ies)|tasks?\b|roles?\b|carr(?:y|ies)|\blead|take part|involved|"
     r"\bdoes\b.{0,60}\bdo\b|\bmeasures\b")
-_AS_ROLE = re.compile(r"作为(?:牵头|配合|主办|协办|责任)?(?:单位|部门)")
+_AS_ROLE = re.compile(r"(?:作为|列为|列入|是)(?:牵头|配合|主办|协办|责任)?(?:单位|部门)")
 _CONTRAST = re.compile(r"比较|对比|相比|比起|不同|区别|差异|异同|compare|differ|versus|\bvs\b")
 _FILLER = re.compile(r"[\W\d_a-z]|哪些|哪几|什么|请问|请|列出|列一下|全部|所有|一下|看看|查询|查|都|有|的|了|呢|吗|在|里|中|是|呀|啊")
 _FACT = re.compile(r"多少|几个|几家|几年|哪一年|哪年|何时|什么时候|时间|日期|目标|文号|字号|编号|发文|印发|比例|百分|达到|亿元|万元|数量|几项|截至|到哪|how (?:much|many)|when|what year|target|number|date")
@@ -176,6 +176,8 @@ def understand(question: str, view: CorpusView, max_chars: int = 500) -> Query:
     doc_ids, places = view.docs_named(norm)
     foreign = view.foreign_places(norm, places)
     units = tuple(view.units.find(norm, doc_ids))
+    if len(places) > 1 and units:
+        doc_ids, places, units = _places_outside_units(norm, view, doc_ids, places, units)
     unknown = view.unknown_terms(norm)
     refs = tuple(_clause_refs(norm, view, doc_ids))
     intent = _intent(norm, units, refs, places, english)
@@ -214,7 +216,12 @@ def named_things(texts, pieces: bool = True) -> set[str]:
 
 def _fix_typos(norm: str, view: CorpusView) -> tuple[str, list[tuple[str, str]]]:
     fixes = []
+    named = [(m.start(), m.end()) for u in view.units.find(norm) for m in re.finditer(re.escape(u.key), norm)]
+    at = 0
     for word, _flag in _posseg(norm):
+        start, at = at, at + len(word)
+        if any(a < at and start < b for a, b in named):
+            continue  # part of a unit's name (发展改革委 | 管什么), not a typo
         meant = view.speller.correct(word)
         if meant:
             fixes.append((word, meant))
@@ -237,6 +244,22 @@ def _intent(norm: str, units: Sequence[UnitMatch], refs: Sequence[str], places: 
     if _FACT.search(norm):
         return Intent.FACT
     return Intent.LOOKUP
+
+
+def _places_outside_units(norm: str, view: CorpusView, doc_ids: Sequence[str], places: Sequence[str],
+                          units: Sequence[UnitMatch]) -> tuple[list[str], list[str], tuple[UnitMatch, ...]]:
+    """A place named only inside a unit's name (郑州 in 开封's 郑州海关驻开封办事处) is not a place
+    the question asks about; a unit's own place in its name (信阳海关) still is."""
+    masked = norm
+    for u in units:
+        masked = masked.replace(u.key, " ")
+    kept = set(view.docs_named(masked)[1])
+    kept |= {p for u in units for p in view.docs_named(u.key)[1] if p == view.place_of(u.doc_id)}
+    if all(p in kept for p in places):
+        return list(doc_ids), list(places), tuple(units)
+    places = [p for p in places if p in kept]
+    doc_ids = [d for d in doc_ids if view.place_of(d) in places]
+    return doc_ids, places, tuple(view.units.find(norm, doc_ids))
 
 
 def _duty_ask(norm: str, units: Sequence[UnitMatch], places: Sequence[str]) -> bool:

@@ -23,6 +23,8 @@ _SUFFIX = re.compile(r"(委员会|办公室|中心支行|支行|局|委|办|院|
 
 def name_keys(name: str, city: str = "") -> set[str]:
     keys = {name}
+    if name.startswith("市人民"):  # 人民代表大会常务委员会 and its core, beside 代表大会…
+        keys |= name_keys(name[1:], city)
     bare = _PREFIX.sub("", name)
     if city and bare.startswith(city):
         bare = bare[len(city):]
