@@ -88,7 +88,8 @@ def build(assistant: Assistant, folder: Callable[[], Path], doc_choices: list) -
         marked = sum(1 for c in measures if c.lead_units or c.support_units)
         with_units = sum(1 for c in measures if c.units)
         note = (f"**{doc.title}**　{doc.number or ''}　{doc.date or ''}\n\n共 {len(measures)} 项措施，"
-                f"{with_units} 项列明责任单位" + (f"，{marked} 项标明牵头、配合单位" if marked else "") + "。点击一行查看该措施。")
+                f"{with_units} 项列明责任单位" + (f"，{marked} 项标明牵头、配合单位" if marked else
+                                              "，文件未标明牵头、配合单位" if with_units else "") + "。点击一行查看该措施。")
         m = explorer.build_matrix(doc_id, doc_clauses)
         if m is None:
             note += f"\n\n**{explorer.DOC_NO_UNITS}**：没有可画的部门 × 措施矩阵。"
