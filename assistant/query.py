@@ -168,9 +168,10 @@ class CorpusView:
         for m in _DOC_NUMBER.finditer(norm):
             if m.group(0) not in self._corpus_text:
                 out.append(m.group(0))
+        own = {re.sub(r"\s", "", normalise(n)) for d in self.documents for n in (d.title, d.short_name)}
         for m in _REGULATION.finditer(norm):
             name = m.group(1) or m.group(2)
-            if len(name) >= 6 and name not in self._corpus_text:
+            if len(name) >= 6 and name not in self._corpus_text and re.sub(r"\s", "", name) not in own:
                 out.append(name)
         return out
 
