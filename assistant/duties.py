@@ -77,7 +77,7 @@ def _cut(text: str, most: int) -> str:
     return text[:at] if at >= most // 3 else text[:most]
 
 
-def _shown(quote: str, clause: Clause) -> str:
+def _shown(quote: str) -> str:
     """The quote in 「」, with … where the clause goes on mid-sentence."""
     tail = "" if quote.endswith(("。", "；", "！", "？")) else "…"
     return f"「{quote}」{tail}"
@@ -134,10 +134,6 @@ def _doc_name(ctx: Context, clause: Clause) -> str:
     return f"《{ctx.documents[clause.doc_id].short_name}》"
 
 
-def _cite(ctx: Context, n: int, clause: Clause, quote: str, score: float = 0.0) -> Citation:
-    return cite(ctx, n, clause, quote, score)
-
-
 # ---------------------------------------------------------------------------- answers
 
 
@@ -167,8 +163,8 @@ def responsibility(ctx: Context, q: Query, hit: Hit) -> Answer:
         lead = f"{name}的责任单位共 {len(clause.units)} 个：{units_with_roles(clause)}[1]。"
         if clause.lead_units:
             lead += f"其中{'、'.join(clause.lead_units)}牵头。"
-    text = f"{lead}\n\n该项措施要求：{_shown(quote, clause)}[1]"
-    return Answer(question=q.question, answer=text, abstained=False, citations=[_cite(ctx, 1, clause, quote, hit.score)],
+    text = f"{lead}\n\n该项措施要求：{_shown(quote)}[1]"
+    return Answer(question=q.question, answer=text, abstained=False, citations=[cite(ctx, 1, clause, quote, hit.score)],
                   units=units, intent=Intent.RESPONSIBILITY)
 
 
@@ -210,9 +206,9 @@ def department(ctx: Context, q: Query, matches: Sequence[tuple[str, str, Sequenc
         clause = ctx.clauses[cid]
         if cid not in numbered:
             numbered[cid] = len(citations) + 1
-            citations.append(_cite(ctx, numbered[cid], clause, gist_line(clause)))
+            citations.append(cite(ctx, numbered[cid], clause, gist_line(clause)))
         n = numbered[cid]
-        return f"{n}. {measure_name(clause)}：{_shown(citations[n - 1].quote, clause)}[{n}]"
+        return f"{n}. {measure_name(clause)}：{_shown(citations[n - 1].quote)}[{n}]"
 
     for doc_id, unit, clause_ids in matches:
         if unit not in units:

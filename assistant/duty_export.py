@@ -54,8 +54,9 @@ def write_xlsx(table: DutyTable, path: Path) -> Path:
         ws.column_dimensions[get_column_letter(j)].width = _WIDTHS.get(header, 16)
     top = Alignment(vertical="top", wrap_text=True)
     for i, row in enumerate(table.rows, start=head_row + 1):
-        for j, value in enumerate(row, start=1):
-            ws.cell(row=i, column=j, value=value).alignment = top
+        for j, (header, value) in enumerate(zip(table.headers, row, strict=True), start=1):
+            number = header == "序号" and value.isdigit()  # a number, not "number stored as text"
+            ws.cell(row=i, column=j, value=int(value) if number else value).alignment = top
     ws.freeze_panes = ws.cell(row=head_row + 1, column=1)
     path = Path(path)
     wb.save(path)
