@@ -161,8 +161,9 @@ def test_quote_with_either_adjacent_marker_in_sentence():
 
 def test_quote_in_sentence_without_marker_goes_to_next_marker():
     r = check_answer("原文写道：「加强行政保护」。\n以上见[1]。", SOURCES)
-    assert r.ok
     assert r.quotes == [("加强行政保护", 1)]
+    # …but the sentence itself states something and cites nothing.
+    assert not r.ok and r.unmarked == ["原文写道：「加强行政保护」。"]
 
 
 def test_quote_whitespace_tolerance_in_answer():
