@@ -15,6 +15,7 @@ from index import Clause, Document
 from .answer import Answer, Citation, Intent
 from .judge import MONEY_ASK
 from .query import Query
+from .lead import Names, gist, lead_sentences, tighten
 from .quotes import best_quote, lead_sentence
 from .retrieve import Hit
 
@@ -37,7 +38,18 @@ def cite(ctx: Context, n: int, clause: Clause, quote: str, score: float = 0.0) -
 
 
 def quote_for(ctx: Context, q: Query, clause: Clause, want_values: bool = False) -> str:
-    return best_quote(clause.body, q.tokens, ctx.tokenize, ctx.weight, want_values=want_values)
+    return best_quote(clause.body, asked(ctx, q), ctx.tokenize, ctx.weight, want_values=want_values)
+
+
+def asked(ctx: Context, q: Query) -> tuple[str, ...]:
+    """The question's search tokens without the place names: 信阳 in the question says where,
+    not what, and must not pull a sentence that happens to name the city."""
+    places = {n for d in ctx.documents.values() for n in (*d.names, d.place, d.city + "市") if n}
+    touching = set()  # the question's character pairs that overlap a place name (#在信, #阳遇)
+    for name in places:
+        for m in re.finditer(re.escape(name), q.norm):
+            touching |= {q.norm[i : i + 2] for i in range(max(0, m.start() - 1), m.end())}
+    return tuple(t for t in q.tokens if t.lstrip("#") not in places and not (t.startswith("#") and t[1:] in touching))
 
 
 def _scope(ctx: Context, doc_ids: Sequence[str]) -> str:
@@ -46,24 +58,28 @@ def _scope(ctx: Context, doc_ids: Sequence[str]) -> str:
 
 
 def lookup(ctx: Context, q: Query, hits: Sequence[Hit], k: int, intent: Intent = Intent.LOOKUP) -> Answer:
+    """The answer first (the figure, the body, the action, in the clause's words), then the
+    measures it comes from, each with the sentence(s) that answer quoted."""
     chosen = hits[:k]
     want_values = intent is Intent.FACT
-    citations = []
+    clauses = [ctx.clauses[h.clause_id] for h in chosen]
+    names = Names(ctx.documents, [c.doc_id for c in clauses])
+    citations, gists = [], []
+    for n, (hit, clause) in enumerate(zip(chosen, clauses), start=1):
+        sentence = quote_for(ctx, q, clause, want_values)
+        g = gist(sentence, asked(ctx, q), ctx.tokenize, ctx.weight, want_values)
+        citations.append(cite(ctx, n, clause, tighten(sentence, g), hit.score))
+        gists.append(g)
+    opening = lead_sentences(names, clauses, gists)
     points = []
-    for n, hit in enumerate(chosen, start=1):
-        clause = ctx.clauses[hit.clause_id]
-        quote = quote_for(ctx, q, clause, want_values)
-        citations.append(cite(ctx, n, clause, quote, hit.score))
+    for c, clause in zip(citations, clauses):
         units = f"（责任单位：{'、'.join(clause.units)}）" if clause.units else ""
-        points.append(f"{n}. {_heading(clause)}：「{quote}」[{n}]{units}")
-    scope = _scope(ctx, [c.doc_id for c in citations])
-    if intent is Intent.FACT:
-        lead = f"{scope}中与您所问内容直接相关的原文如下（数字、名称以原文为准）："
-    elif len(citations) == 1:
-        lead = f"{scope}中与您的问题最相关的是这一项措施："
+        points.append(f"{names.heading(clause)}：「{c.quote}」[{c.n}]{units}")
+    if len(points) == 1:
+        support = "依据：" + points[0]
     else:
-        lead = f"{scope}中有 {len(citations)} 项措施与您的问题相关，按相关程度排列："
-    return Answer(question=q.question, answer=lead + "\n\n" + "\n".join(points), abstained=False,
+        support = "依据：\n" + "\n".join(f"{i}. {p}" for i, p in enumerate(points, start=1))
+    return Answer(question=q.question, answer=opening + "\n\n" + support, abstained=False,
                   citations=citations, intent=intent)
 
 
@@ -73,7 +89,13 @@ def metadata_fact(ctx: Context, q: Query, front: Clause) -> Answer | None:
         return None
     doc = ctx.documents[front.doc_id]
     parts, quote = [], ""
-    if doc.number and doc.number in front.text and re.search(r"文号|字号|编号|发文|number", q.norm):
+    cited = _cited_number(q, front.text, doc.number)
+    if cited:  # 依据的中办文件文号: a number the front matter cites, with the title it belongs to
+        quote = _around(front.text, cited)
+        title = re.match(r"《.*》", quote)
+        source = f"引用的{title.group()}" if title else "引用的文件"
+        parts.append(f"《{doc.short_name}》{source}文号为 {cited}[1]。")
+    elif doc.number and doc.number in front.text and re.search(r"文号|字号|编号|发文|number", q.norm):
         quote = doc.number
         parts.append(f"《{doc.short_name}》的文号是 {doc.number}[1]。")
     else:
@@ -84,6 +106,35 @@ def metadata_fact(ctx: Context, q: Query, front: Clause) -> Answer | None:
         parts.append(f"《{doc.short_name}》落款日期为 {date}[1]。")
     citation = cite(ctx, 1, front, quote)
     return Answer(question=q.question, answer="".join(parts), abstained=False, citations=[citation], intent=Intent.FACT)
+
+
+_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔［\[(（]\s*\d{4}\s*[〕］\])）]\s*\d+\s*号")
+_BASIS = re.compile(r"依据|根据|依照|上级|引用|贯彻|落实的|based on")
+
+
+def _cited_number(q: Query, text: str, own: str) -> str:
+    """The document number a question asks for when it is not the document's own: one the
+    front matter cites whose issuer the question names (中办 → 中办发〔2019〕56号), or the first
+    cited one when the question asks what the document is based on."""
+    others = [m.group() for m in _DOC_NUMBER.finditer(text) if m.group() != own and own not in m.group()]
+    if not others:
+        return ""
+    named = [n for n in others if re.match(r"[\u4e00-\u9fff]{2}", n) and n[:2] in q.norm]
+    if named:
+        return named[0]
+    return others[0] if _BASIS.search(q.norm) else ""
+
+
+def _around(text: str, number: str) -> str:
+    """The printed title before a cited number, with the number: 《…的通知》（中办发〔2019〕56号）."""
+    at = text.find(number)
+    start = text.rfind("《", 0, at)
+    opened = text.rfind("》", 0, at)
+    if start < 0 or opened < start or at - start > 120:
+        return number
+    close = text.find("）", at)
+    end = close + 1 if 0 <= close - (at + len(number)) <= 1 else at + len(number)
+    return text[start:end]
 
 
 def _printed_date(iso: str, text: str) -> str:

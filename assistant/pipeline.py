@@ -230,9 +230,13 @@ class Assistant:
         figures preferred), keeping the fused order as the tie-break."""
         ctx = self.ctx
 
+        years = [t for t in q.tokens if t.isdigit() and len(t) == 4]  # 到2023年底: a frame the clause may print once
+
         def best(h: Hit) -> float:
-            scored = sentence_scores(ctx.clauses[h.clause_id].body, q.tokens, ctx.tokenize, ctx.weight, want_values=True)
-            return max((s for _, s in scored), default=0.0)
+            body = ctx.clauses[h.clause_id].body
+            scored = sentence_scores(body, q.tokens, ctx.tokenize, ctx.weight, want_values=True)
+            framed = sum(ctx.weight(y) for y in years if y in body)
+            return max((s for _, s in scored), default=0.0) + framed
 
         head = sorted(enumerate(hits[:top]), key=lambda ih: (-best(ih[1]), ih[0]))
         return [h for _, h in head] + list(hits[top:])
