@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from index import Clause, Document
 
+from . import compare as comparing
 from .answer import Answer, Citation, Intent
 from .judge import MONEY_ASK
 from .query import Query
@@ -19,6 +20,7 @@ from .lead import Names, gist, lead_sentences, tighten
 from .quotes import best_quote, lead_sentence
 from .retrieve import Hit
 
+_FACT_ASK = re.compile(r"多少|几个|几家|几项|哪几|哪一年|哪年|何时|什么时候|目标|比例|达到|how (?:much|many)|when")
 _META_ASK = re.compile(r"文号|字号|发文|印发|发布|日期|哪天|哪一天|什么时候出|何时出台|document number|issued")
 
 
@@ -192,40 +194,23 @@ def clause_reference(ctx: Context, q: Query, clause_ids: Sequence[str]) -> Answe
 
 
 def compare(ctx: Context, q: Query, best: Sequence[Hit]) -> Answer:
-    """The matching measure of each document side by side, then what differs."""
-    citations, rows = [], []
-    for n, hit in enumerate(best, start=1):
-        clause = ctx.clauses[hit.clause_id]
-        doc = ctx.documents[clause.doc_id]
-        quote = quote_for(ctx, q, clause)
-        citations.append(cite(ctx, n, clause, quote, hit.score))
-        rows.append(f"- **{doc.place}**（{_heading(clause)}）：「{quote}」[{n}]")
-    diff = _differences(ctx, [ctx.clauses[h.clause_id] for h in best], [c.quote for c in citations])
-    text = "各地文件的对应条款对照如下：\n\n" + "\n".join(rows)
-    if diff:
-        text += "\n\n**异同**：\n" + "\n".join(diff)
-    return Answer(question=q.question, answer=text, abstained=False, citations=citations, intent=Intent.COMPARE)
-
-
-def _differences(ctx: Context, clauses: Sequence[Clause], quotes: Sequence[str]) -> list[str]:
-    """What the compared measures share and what only one of them says (content words of
-    the quoted sentences, rarest first), and who carries each."""
-    if len(clauses) < 2:
-        return []
-    terms = [set(ctx.words(q)) for q in quotes]
-    salient = lambda ws: sorted((w for w in ws if ctx.weight(w) > 1.0), key=lambda w: -ctx.weight(w))  # noqa: E731
-    out = []
-    shared = salient(set.intersection(*terms))[:4]
-    if shared:
-        out.append(f"- 共同点：都提到{'、'.join(shared)}。")
-    for i, (c, mine) in enumerate(zip(clauses, terms), start=1):
-        others = set().union(*(t for j, t in enumerate(terms, start=1) if j != i))
-        own = salient(mine - others)[:4]
-        place = ctx.documents[c.doc_id].place
-        unit_note = f"列明责任单位 {len(c.units)} 个" if c.units else "未列明责任单位"
-        said = f"另提到{'、'.join(own)}；" if own else ""
-        out.append(f"- {place}：{said}{unit_note}[{i}]。")
-    return out
+    """The matching measure of each place taken apart and lined up: the answer first (what
+    they share, how they differ), then a table place by place, then the differences."""
+    if len(best) < 2:  # one place speaks to it: answer as a look-up (哪几个省…)
+        answer = lookup(ctx, q, best, 1, Intent.FACT if _FACT_ASK.search(q.norm) else Intent.LOOKUP)
+        return replace(answer, intent=Intent.COMPARE)
+    clauses = [ctx.clauses[h.clause_id] for h in best]
+    names = Names(ctx.documents, [c.doc_id for c in clauses])
+    tokens = asked(ctx, q)
+    citations, sides = [], []
+    for n, (hit, clause) in enumerate(zip(best, clauses), start=1):
+        sentence = quote_for(ctx, q, clause)
+        g = gist(sentence, tokens, ctx.tokenize, ctx.weight)
+        citations.append(cite(ctx, n, clause, tighten(sentence, g), hit.score))
+        sides.append(comparing.side(n, ctx.documents[clause.doc_id].place, clause, tokens, ctx.tokenize, ctx.weight))
+    parts = [comparing.lead(sides), comparing.table(names, sides), comparing.same_and_different(sides)]
+    return Answer(question=q.question, answer="\n\n".join(p for p in parts if p), abstained=False,
+                  citations=citations, intent=Intent.COMPARE)
 
 
 def abstain(ctx: Context, q: Query, nearest: Clause | None, reason: str = "") -> Answer:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from index import Clause, Document
 
-from .quotes import VALUE, sentences
+from .quotes import NUMBER, sentences
 
 _PHRASE = re.compile(r"[^，,；;：:。！？!?]*[，,；;：:。！？!?]?")
 # A sentence's opening time frame (到2025年, 到 2023 年底): kept in front of the words that answer.
@@ -76,6 +76,24 @@ def phrases(text: str) -> list[str]:
     return [m.group() for m in _PHRASE.finditer(text) if m.group().strip(_EDGE)]
 
 
+def actions(text: str) -> list[str]:
+    """The phrases of a text that can stand alone, verbatim: a phrase that only sets the
+    scene (在…环节，) or is too short to say anything joins the one after it."""
+    out: list[str] = []
+    carry = ""
+    for p in phrases(text):
+        piece = carry + p
+        bare = p.strip(_EDGE)
+        if (_OPENER.match(bare) or len(piece.strip(_EDGE)) < 8) and not p.rstrip().endswith(("。", "；", ";")):
+            carry = piece
+            continue
+        out.append(piece.strip(_EDGE))
+        carry = ""
+    if carry.strip(_EDGE):
+        out.append(carry.strip(_EDGE))
+    return [a for a in out if a]
+
+
 def gist(quote: str, query_tokens: Sequence[str], tokenize: Callable[[str], list[str]],
          weight: Callable[[str], float], want_values: bool = False, limit: int = 72) -> Gist:
     """The piece of a quote that answers: the best-matching phrase and the neighbours that
@@ -89,7 +107,7 @@ def gist(quote: str, query_tokens: Sequence[str], tokenize: Callable[[str], list
 
     def score(p: str) -> float:
         s = sum(weight(t) for t in set(tokenize(p)) & wanted)
-        if want_values and VALUE.search(p):
+        if want_values and NUMBER.search(p):
             s = s * 1.5 + 1.0
         return s
 

@@ -15,6 +15,7 @@ from index.normalize import clean
 
 from . import compose
 from .answer import Answer, Intent
+from .english import with_english_lead
 from .errors import UserError
 from .followup import rewrite
 from .judge import should_abstain
@@ -102,6 +103,8 @@ class Assistant:
             q = replace(q, intent=intent)
         t1 = time.perf_counter()
         answer = self._answer(q, mode)
+        if q.english:
+            answer = with_english_lead(answer, self.ctx.documents, self.ctx.clauses)
         if self.settings.llm_enabled:
             answer = self._generated(q, answer, on_delta)
         t2 = time.perf_counter()

@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 _SENTENCE = re.compile(r"[^。；！？!?;]*[。；！？!?;]?")
-VALUE = re.compile(r"\d|[一二三四五六七八九十百千万亿]+(?:家|年|项|个|亿|万|%|倍)|《|“|〔")
+NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿]+(?:家|年|项|个|亿|万|%|倍)")
+VALUE = re.compile(NUMBER.pattern + r"|《|“|〔")  # a figure, or a name or title as printed
 
 
 @dataclass(frozen=True)
