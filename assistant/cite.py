@@ -35,12 +35,15 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Source:
-    """One numbered source as shown to the model: `[n] label` followed by `text`."""
+    """One numbered source as shown to the model: `[n] label` followed by `text`.
+    `units`: its responsible units as parsed (canonical names, 市科技局 for a printed
+    市科学技术局): an answer may name them so, and may count them."""
 
     n: int
     clause_id: str
     label: str
     text: str
+    units: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -232,14 +235,13 @@ class Statement:
     ns: tuple[int, ...]
 
 
-_STATEMENT_END = re.compile(r"(?<=[。！？!?；;\n])")
-_TRAILING_MARKERS = re.compile(r"([。！？!?；;])((?:\s*[\[［【]\s*\d{1,3}(?:\s*[,，、]\s*\d{1,3})*\s*[\]］】])+)")
+_TRAILING_MARKERS = re.compile(r"([。！？!?])((?:\s*[\[［【]\s*\d{1,3}(?:\s*[,，、]\s*\d{1,3})*\s*[\]］】])+)")
 _TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")
 _MARKUP = re.compile(r"[*_#>`|]+|^\s*(?:[-+]|\d+[.、])\s+")
 _CONTENT = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]")
 # Words that frame a statement rather than carry its content (提出, 此外 …): not held to the source.
 _FRAMING = re.compile(
-    r"第[一二三四五六七八九十\d]+(?:点|条|项|是)|首先|其次|最后|详见|参见|见|文件|条款|措施|原文|该条|这条|这项|该项|其中|此外|另外|同时|包括|以及|根据|按照|依据|提出|要求|规定|明确|指出|强调|"
+    r"(?:未|没有|并未)(?:列明|写明|规定|涉及|提到|载明)|责任单位|牵头单位|配合单位|第[一二三四五六七八九十\d]+(?:点|条|项|是)|首先|其次|最后|详见|参见|见|文件|条款|措施|原文|该条|这条|这项|该项|其中|此外|另外|同时|包括|以及|根据|按照|依据|提出|要求|规定|明确|指出|强调|"
     r"表示|方面|内容|主要|具体|相关|如下|分别|还|也|都|要|将|并|和|与|及|的|了|是|在|对|由|为|有|等|其|之|而|即|则|各"
 )
 GROUNDED = 0.5  # share of a statement's own wording that must come from its sources
@@ -247,19 +249,42 @@ GROUNDED = 0.5  # share of a statement's own wording that must come from its sou
 
 def statements(text: str) -> list[Statement]:
     """The answer's sentences, each with the markers it carries ("…水平。[1]" counts [1] for
-    the sentence before it; each cell of a Markdown table row is its own statement)."""
+    the sentence before it; each cell of a Markdown table row is its own statement, the row's
+    label and the header row aside)."""
     text = _TRAILING_MARKERS.sub(lambda m: m.group(2) + m.group(1), text)
     out: list[Statement] = []
-    for line in text.split("\n"):
+    lines = text.split("\n")
+    for k, line in enumerate(lines):
         if _TABLE_RULE.match(line.strip()):
             continue
-        pieces = line.strip().strip("|").split("|") if line.lstrip().startswith("|") else [line]
+        if k + 1 < len(lines) and _TABLE_RULE.match(lines[k + 1].strip()) and "-" in lines[k + 1]:
+            continue  # a table's header row names the columns
+        is_row = line.lstrip().startswith("|")
+        pieces = line.strip().strip("|").split("|")[1:] if is_row else [line]  # a row's first cell is its label
         for piece in pieces:
-            for sentence in _STATEMENT_END.split(piece):
+            for sentence in _sentences_outside_quotes(piece):
                 ns = tuple(n for m in _MARKER.finditer(sentence) for n in map(int, _MARKER_NUM.findall(m.group(1))))
                 bare = _MARKUP.sub(" ", _MARKER.sub("", sentence)).strip()
                 if bare:
                     out.append(Statement(bare, ns))
+    return out
+
+
+def _sentences_outside_quotes(text: str) -> list[str]:
+    """Split at sentence ends, but not inside 「…」 (a quoted passage may hold several)."""
+    out, start, depth = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "「":
+            depth += 1
+        elif ch == "」":
+            depth = max(0, depth - 1)
+        elif depth == 0 and ch in "。！？!?":
+            j = i + 1
+            while j < len(text) and _MARKER.match(text, j):  # "…。[1]" was moved in front already
+                j = _MARKER.match(text, j).end()
+            out.append(text[start:j])
+            start = j
+    out.append(text[start:])
     return out
 
 
@@ -294,7 +319,8 @@ def check_statements(text: str, sources: Sequence[Source]) -> tuple[list[str], l
     """(unmarked, unsupported, ungrounded) for an answer whose markers are already mapped
     (unknown ones stripped). Claims are looked up in the trusted text (instruction-like
     sentences blanked, `claims.trusted_text`) and label of the sources the sentence cites."""
-    by_n = {s.n: fold(trusted_text(s.text) + "\n" + s.label) for s in sources}
+    by_n = {s.n: fold("\n".join([trusted_text(s.text), s.label, *s.units, f"{len(s.units)}个" if s.units else ""]))
+            for s in sources}
     unmarked: list[str] = []
     unsupported: list[tuple[str, str, str]] = []
     ungrounded: list[str] = []

@@ -45,7 +45,7 @@ _NOT_A_BODY = re.compile(r"(?:格局|布局|大局|全局|当局|结局|开局|�
 _CUT = re.compile(r".*(?:设立|设置|建设|建立|建成|成立|组建|筹建|申建|申请|依托|发挥|运用|利用|用好|加入|申报|推动|推进|推广|支持|"
                   r"打造|构建|搭建|完善|健全|培育|加快|鼓励|引导|通过|会同|联合|牵头|负责|配合|包括|提出|要求|规定|明确|"
                   r"指出|强化|加强|开展|落实|积极|探索|规范|督促|优化|夯实|突出|化解|录入|纳入|引进|组织|收集|深化|提升|"
-                  r"提高|促进|保障|实施|充分|进一步|以及|通知|一批|\d\s*[家个批项]|(?<!国)家|号|由|在|向|与|和|及|或|同|的|"
+                  r"提高|促进|保障|实施|充分|点名|写明|进一步|以及|通知|一批|\d\s*[家个批项]|(?<!国)家|号|由|在|向|与|和|及|或|同|的|"
                   r"将|把|到|等)")
 _GENERIC = re.compile(r"^(?:相关|有关|各|各级|主管|职能|执法|行政|政府)?(?:部门|单位|机构|中心|平台|基地|委员会|办公室)$")
 # Sentences of a source that speak to a model, not to the public.
@@ -56,6 +56,9 @@ _INSTRUCTION = re.compile(
     re.IGNORECASE,
 )
 _SENTENCE = re.compile(r"[^。；！？!?;\n]*[。；！？!?;]?")
+# Saying a thing is absent, stopped or forbidden is a claim too; saying the document does not
+# state something (未写明, 没有列明) is not.
+_NEGATION = re.compile(r"(没有|并无|不设|不再|取消|停止|废止|暂停|终止|撤销|无需|不需要|禁止)(?!写明|列明|规定|涉及|提到|说明|明确|载明)")
 
 
 @dataclass(frozen=True)
@@ -111,10 +114,11 @@ def names(text: str) -> list[str]:
 
 
 def claims(text: str) -> list[Claim]:
-    """Every checkable claim of a text: figures and amounts, names, URLs."""
+    """Every checkable claim of a text: figures and amounts, names, URLs, negations."""
     found = [Claim("url", u) for u in urls(text)]
     found += figures(text)
     found += [Claim("name", n) for n in names(_URL.sub(" ", text))]
+    found += [Claim("negation", m.group(1)) for m in _NEGATION.finditer(text)]
     return found
 
 

@@ -182,11 +182,12 @@ def department(ctx: Context, q: Query, per_doc: Mapping[str, tuple[str, Sequence
 
 def clause_reference(ctx: Context, q: Query, clause_ids: Sequence[str]) -> Answer:
     citations, parts = [], []
+    names = Names(ctx.documents, [ctx.clauses[c].doc_id for c in clause_ids])
     for n, cid in enumerate(clause_ids, start=1):
         clause = ctx.clauses[cid]
         citations.append(cite(ctx, n, clause, clause.body))
         units = "、".join(clause.units) if clause.units else "文件未列明"
-        parts.append(f"{_heading(clause)}全文如下：\n「{clause.body}」[{n}]\n责任单位：{units}")
+        parts.append(f"{names.heading(clause)}全文如下：\n「{clause.body}」[{n}]\n责任单位：{units}[{n}]")
     lead = "" if len(parts) == 1 else f"有 {len(parts)} 个条款符合这个编号：\n\n"
     units = list(ctx.clauses[clause_ids[0]].units) if len(clause_ids) == 1 else []
     return Answer(question=q.question, answer=lead + "\n\n".join(parts), abstained=False, citations=citations,

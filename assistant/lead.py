@@ -112,6 +112,12 @@ def gist(quote: str, query_tokens: Sequence[str], tokenize: Callable[[str], list
         return s
 
     scores = [score(p) for p in parts]
+    sentence_of, k = [], 0  # which sentence of the quote each phrase is in: a gist stays in one
+    for p in parts:
+        sentence_of.append(k)
+        k += p.rstrip().endswith(("。", "！", "？", "!", "?"))
+    if k > 1 and sentence_of.count(0) == 1 and len(parts[0].strip(_EDGE)) <= 12:
+        scores[0] *= 0.5  # a measure's title restated ahead of what it asks
     best = max(range(len(parts)), key=lambda i: (scores[i], -i))
     lo = hi = best
     near = 0.9 if want_values else 0.5  # a figure is said alone; an action with its like
@@ -121,13 +127,14 @@ def gist(quote: str, query_tokens: Sequence[str], tokenize: Callable[[str], list
 
     while True:
         grow = [i for i in (lo - 1, hi + 1) if 0 <= i < len(parts) and scores[i] >= near * scores[best] > 0
-                and not _FRAME.match(parts[i].strip(_EDGE))]
+                and sentence_of[i] == sentence_of[best] and not _FRAME.match(parts[i].strip(_EDGE))]
         grow = [i for i in grow if size(min(lo, i), max(hi, i)) <= limit]
         if not grow:
             break
         i = max(grow, key=lambda j: scores[j])
         lo, hi = min(lo, i), max(hi, i)
-    while hi + 1 < len(parts) and (size(lo, hi) < 12 or _OPENER.match(parts[hi].strip(_EDGE))) \
+    while hi + 1 < len(parts) and sentence_of[hi + 1] == sentence_of[best] \
+            and (size(lo, hi) < 12 or _OPENER.match(parts[hi].strip(_EDGE))) \
             and size(lo, hi + 1) <= limit + 20:
         hi += 1  # a bare phrase reads better with what it governs; 在…环节 needs its verb
     span = "".join(parts[lo : hi + 1]).strip(_EDGE)

@@ -393,7 +393,7 @@ def generate_answer(
     return done(text=chk.text, used=chk.used, reason=rejection_reason(chk), check=chk)
 
 
-_KIND = {"figure": "数字", "amount": "金额", "name": "名称", "url": "网址"}
+_KIND = {"figure": "数字", "amount": "金额", "name": "名称", "url": "网址", "negation": "否定说法"}
 
 
 def rejection_reason(chk: CheckResult) -> str:

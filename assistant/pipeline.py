@@ -212,7 +212,8 @@ class Assistant:
         from .llm import generate_answer  # noqa: PLC0415
 
         cfg, prompts = self._llm
-        sources = [Source(c.n, c.clause_id, c.label, self.ctx.clauses[c.clause_id].text) for c in base.citations]
+        sources = [Source(c.n, c.clause_id, c.label, self.ctx.clauses[c.clause_id].text, tuple(c.units))
+                   for c in base.citations]
         result = generate_answer(q.question, sources, cfg, prompts, on_delta)
         if not result.ok:
             base.mode = "extractive-fallback"
