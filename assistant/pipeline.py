@@ -18,7 +18,7 @@ from .answer import Answer, Intent
 from .english import with_english_lead
 from .errors import UserError
 from .followup import rewrite
-from .judge import should_abstain
+from .judge import Verdict, assess
 from .query import CorpusView, Query, content_words, named_things, understand
 from .quotes import sentence_scores
 from .retrieve import Hit, Mode, Retriever, passage_text
@@ -88,6 +88,10 @@ class Assistant:
         mode = mode or Mode(self.settings.retrieval)
         docs = q.doc_ids if doc_ids is None else doc_ids
         hits = self.retriever.search(q.norm, k + 5, docs, mode, tokens=q.tokens)
+        if q.clause_refs:  # a clause the question points at (第十九条的责任单位) ranks first
+            top = hits[0].score if hits else 1.0
+            pointed = [Hit(cid, top + 1.0, 1.0, 1.0) for cid in q.clause_refs[:3]]
+            hits = pointed + [h for h in hits if h.clause_id not in q.clause_refs[:3]]
         if q.intent is not Intent.FACT:  # front matter answers metadata questions only
             hits = [h for h in hits if not h.clause_id.endswith("#0.0")] or hits
         return hits[:k]
@@ -170,12 +174,22 @@ class Assistant:
                 per_doc.setdefault(m.doc_id, (m.unit, self.units.clauses_of(m.doc_id, m.unit)))
             return compose.department(ctx, q, per_doc)
         hits = self.search(q, max(k, 10), mode)
-        verdict = should_abstain(q, hits, ctx) if allow_abstain else ""
+        verdict = assess(q, hits, ctx) if allow_abstain else Verdict()
         if not hits:
-            verdict = verdict or "没有检索到相关条款"
-        if verdict:
+            verdict = Verdict(verdict.decline or "没有检索到相关条款", 0.0)
+        if verdict.decline:
             nearest = ctx.clauses[hits[0].clause_id] if hits else None
-            return compose.abstain(ctx, q, nearest, verdict)
+            answer = compose.abstain(ctx, q, nearest, verdict.decline)
+            answer.confidence = 0.0
+            return answer
+        answer = self._compose(q, hits, mode)
+        answer.confidence = verdict.confidence
+        if verdict.notice and not answer.notice:
+            answer.notice = verdict.notice
+        return answer
+
+    def _compose(self, q: Query, hits: list[Hit], mode: Mode | None) -> Answer:
+        ctx, k = self.ctx, self.settings.top_k
         if q.intent is Intent.COMPARE:
             return compose.compare(ctx, q, self._best_per_doc(q, mode))
         if q.intent is Intent.RESPONSIBILITY:
