@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from functools import cached_property
 
 from index import Clause, Document
 
@@ -33,6 +34,11 @@ class Context:
     known: Callable[[str], bool]  # the token occurs somewhere in the corpus
     words: Callable[[str], list[str]]  # content words of a text (nouns, verbal nouns), in order
 
+    @cached_property
+    def places(self) -> frozenset[str]:
+        """Every name a question may give a place by (信阳, 信阳市, Xinyang, 合肥瑶海区)."""
+        return frozenset(n for d in self.documents.values() for n in (*d.names, d.place, d.city + "市") if n)
+
 
 def cite(ctx: Context, n: int, clause: Clause, quote: str, score: float = 0.0) -> Citation:
     return Citation(n=n, clause_id=clause.clause_id, doc_id=clause.doc_id, label=clause.label,
@@ -46,9 +52,9 @@ def quote_for(ctx: Context, q: Query, clause: Clause, want_values: bool = False)
 def asked(ctx: Context, q: Query) -> tuple[str, ...]:
     """The question's search tokens without the place names: 信阳 in the question says where,
     not what, and must not pull a sentence that happens to name the city."""
-    places = {n for d in ctx.documents.values() for n in (*d.names, d.place, d.city + "市") if n}
+    places = ctx.places
     touching = set()  # the question's character pairs that overlap a place name (#在信, #阳遇)
-    for name in places:
+    for name in (p for p in places if p in q.norm):
         for m in re.finditer(re.escape(name), q.norm):
             touching |= {q.norm[i : i + 2] for i in range(max(0, m.start() - 1), m.end())}
     return tuple(t for t in q.tokens if t.lstrip("#") not in places and not (t.startswith("#") and t[1:] in touching))

@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from index import Corpus, load_aliases, load_corpus
 from index.keyword import TokenMode, Tokenizer, idf_of
@@ -43,7 +43,7 @@ class Assistant:
         self.ctx = compose.Context(
             clauses={c.clause_id: c for c in self.corpus.clauses},
             documents={d.doc_id: d for d in self.corpus.documents},
-            tokenize=self.tokenizer,
+            tokenize=lru_cache(maxsize=20_000)(lambda text: tuple(self.tokenizer(text))),  # sentences recur
             weight=lambda t: idf_of(self.retriever.bm25, t),
             known=lambda t: t in self.retriever.bm25.vocab,
             words=content_words,
