@@ -187,17 +187,28 @@ def department(ctx: Context, q: Query, per_doc: Mapping[str, tuple[str, Sequence
 
 
 def clause_reference(ctx: Context, q: Query, clause_ids: Sequence[str]) -> Answer:
+    """The clause asked for, whole; with one clause, first a sentence on what it is about."""
     citations, parts = [], []
     names = Names(ctx.documents, [ctx.clauses[c].doc_id for c in clause_ids])
+    opening = ""
+    if len(clause_ids) == 1:
+        clause = ctx.clauses[clause_ids[0]]
+        rest = clause.body
+        if clause.title and rest.startswith(clause.title):
+            rest = rest[len(clause.title):].lstrip("。.；; ")
+        g = gist(rest or clause.body, asked(ctx, q), ctx.tokenize, ctx.weight)
+        what = "这一条" if clause.measure else "这部分"
+        opening = f"{what}是{names.heading(clause)}，内容包括{g.text}等[1]。\n\n"
     for n, cid in enumerate(clause_ids, start=1):
         clause = ctx.clauses[cid]
         citations.append(cite(ctx, n, clause, clause.body))
         units = "、".join(clause.units) if clause.units else "文件未列明"
-        parts.append(f"{names.heading(clause)}全文如下：\n「{clause.body}」[{n}]\n责任单位：{units}[{n}]")
+        head = "全文如下：" if opening else f"{names.heading(clause)}全文如下："
+        parts.append(f"{head}\n「{clause.body}」[{n}]\n责任单位：{units}[{n}]")
     lead = "" if len(parts) == 1 else f"有 {len(parts)} 个条款符合这个编号：\n\n"
     units = list(ctx.clauses[clause_ids[0]].units) if len(clause_ids) == 1 else []
-    return Answer(question=q.question, answer=lead + "\n\n".join(parts), abstained=False, citations=citations,
-                  units=units, intent=Intent.CLAUSE_REF)
+    return Answer(question=q.question, answer=opening + lead + "\n\n".join(parts), abstained=False,
+                  citations=citations, units=units, intent=Intent.CLAUSE_REF)
 
 
 def compare(ctx: Context, q: Query, best: Sequence[Hit]) -> Answer:

@@ -20,7 +20,10 @@ _FRAME = re.compile(r"^(?:力争|计划|预计)?(?:到|至|截至|截止到?)?\s
 _DOC_KIND = re.compile(r"[\u4e00-\u9fff]{2}(?:意见|方案|办法|规定|通知|措施|规划|计划|细则|条例|决定|纲要)$")
 _EDGE = " \t，,；;：:。！？!?、——-"
 # A phrase that cannot end what is said: it only sets the scene for the next one (在…环节，建立…).
-_OPENER = re.compile(r"^(?:在|对|向|为|针对|围绕|面向|按照|依托|通过|以|把|将|结合|立足|聚焦|根据|依据|会同|联合)")
+_OPENER = re.compile(r"^(?:在|对|向|为|针对|围绕|面向|按照|依托|通过|以|把|将|结合|立足|聚焦|根据|依据|会同|联合|"
+                     r"(?:加大|加强|强化|加快)对)")
+# …or one that ends on the scope it is about (…等关键领域, 重点环节): what is done comes next.
+_SCOPE_END = re.compile(r"(?:领域|环节|方面|区域|行业|市场|对象|主体|等)$")
 
 
 class Names:
@@ -117,7 +120,7 @@ def gist(quote: str, query_tokens: Sequence[str], tokenize: Callable[[str], list
         sentence_of.append(k)
         k += p.rstrip().endswith(("。", "！", "？", "!", "?"))
     if k > 1 and sentence_of.count(0) == 1 and len(parts[0].strip(_EDGE)) <= 12:
-        scores[0] *= 0.5  # a measure's title restated ahead of what it asks
+        scores[0] *= 0.2  # a measure's title restated ahead of what it asks
     best = max(range(len(parts)), key=lambda i: (scores[i], -i))
     lo = hi = best
     near = 0.9 if want_values else 0.5  # a figure is said alone; an action with its like
@@ -134,7 +137,8 @@ def gist(quote: str, query_tokens: Sequence[str], tokenize: Callable[[str], list
         i = max(grow, key=lambda j: scores[j])
         lo, hi = min(lo, i), max(hi, i)
     while hi + 1 < len(parts) and sentence_of[hi + 1] == sentence_of[best] \
-            and (size(lo, hi) < 12 or _OPENER.match(parts[hi].strip(_EDGE))) \
+            and (size(lo, hi) < 12 or _OPENER.match(parts[lo].strip(_EDGE)) and _SCOPE_END.search(parts[hi].strip(_EDGE))
+                 or _OPENER.match(parts[hi].strip(_EDGE))) \
             and size(lo, hi + 1) <= limit + 20:
         hi += 1  # a bare phrase reads better with what it governs; 在…环节 needs its verb
     span = "".join(parts[lo : hi + 1]).strip(_EDGE)
