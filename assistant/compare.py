@@ -66,15 +66,24 @@ def side(n: int, place: str, clause: Clause, query_tokens: Sequence[str],
 
 
 SAME, ALIKE = 0.8, 0.5  # phrase similarity: the same words; like words
+WORDS_ADDED = 0.65  # like enough that the words one adds are the difference
 
 
 def similar(a: str, b: str) -> float:
-    """Shared character pairs over the longer phrase's: 1.0 for the same words, ~0 for
-    unrelated ones; a short phrase inside a long one is not the same action."""
-    pa, pb = _pairs(a), _pairs(b)
+    """Dice overlap of character pairs: 1.0 for the same words, ~0 for unrelated ones. The
+    names a phrase mentions are set aside (joining a centre's database and setting up one of
+    its branches are different actions); names are compared on their own."""
+    pa, pb = _pairs(_unnamed(a)), _pairs(_unnamed(b))
     if not pa or not pb:
         return 0.0
-    return len(pa & pb) / max(len(pa), len(pb))
+    return 2 * len(pa & pb) / (len(pa) + len(pb))
+
+
+def _unnamed(text: str) -> str:
+    for name in names(text):
+        if len(name) >= 6:
+            text = text.replace(name, "")
+    return text
 
 
 def _pairs(text: str) -> set[str]:
@@ -172,7 +181,7 @@ def _differences(sides: Sequence[Side], found: Sequence[Match]) -> list[tuple[Si
     out = []
     for i, s in enumerate(sides):
         words = []
-        for m in found:
+        for m in (m for m in found if m.score >= WORDS_ADDED):
             others = [p for j, p in enumerate(m.phrases) if j != i]
             words += [w for w in extras(m.phrases[i], others[0]) if all(w not in _bare(o) for o in others)]
         out.append((s, Own(own_actions(sides, i)[:3], words[:2])))

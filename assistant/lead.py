@@ -183,14 +183,19 @@ def lead_sentences(names: Names, clauses: Sequence[Clause], gists: Sequence[Gist
     as well (same document: 还提出)."""
     if not clauses:
         return ""
-    out = [_first(names, clauses[0], gists[0], 1)]
+    order = [0]
     if len(clauses) > 1 and gists[1].score > 0 and gists[1].score >= 0.5 * gists[0].score \
             and gists[1].text != gists[0].text:
-        second = clauses[1]
-        if second.doc_id == clauses[0].doc_id:
-            out.append(say(f"{names.subject(second.doc_id)}还", gists[1].text, 2, "提出"))
+        # the words that answer better go first, whatever the retrieval order of their measures
+        order = [1, 0] if gists[1].score > 1.2 * gists[0].score else [0, 1]
+    a = order[0]
+    out = [_first(names, clauses[a], gists[a], a + 1)]
+    if len(order) > 1:
+        b = order[1]
+        if clauses[b].doc_id == clauses[a].doc_id:
+            out.append(say(f"{names.subject(clauses[b].doc_id)}还", gists[b].text, b + 1, "提出"))
         else:
-            out.append(say(names.subject(second.doc_id), gists[1].text, 2))
+            out.append(say(names.subject(clauses[b].doc_id), gists[b].text, b + 1))
     return "".join(out)
 
 
