@@ -25,12 +25,16 @@ from .query import Query, is_common_word
 from .retrieve import Hit
 
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元")
-MONEY_ASK = re.compile(r"多少钱|费用|收费|金额|补贴标准|奖励标准|(?:奖励|补贴|资助|罚款|领|给|赔)多少|每件|每家|how much|fee|cost")
+MONEY_ASK = re.compile(r"多少钱|(?:费用|收费|金额|补偿金?|赔偿金?|补贴|奖励|资助|奖金)(?:是|有|能|按|给)?(?:多少|几|怎么算|什么标准|标准)|"
+                       r"(?:补贴|奖励|补偿|赔偿)标准|(?:奖励|补贴|资助|罚款|领|给|赔|拿|补|交|缴|付|花)多少|能拿多少|多少(?:补贴|奖励|费用)|"
+                       r"每件(?:给|奖|补)|每家(?:给|奖|补|最多)|how much|\bfees?\b|\bcost")
 _VALUE_ASKS = [
-    # (what the question asks for, what a clause must print to answer it)
+    # (what the question asks for, what a clause must print to answer it): asking forms, not
+    # mentions ("照片被公众号拿去用" mentions a 公众号 but does not ask for one)
     (MONEY_ASK, _MONEY),
-    (re.compile(r"电话|热线|号码|联系方式|公众号|微信|邮箱|phone|hotline|e-?mail"), re.compile(r"\d{5,}|@")),
-    (re.compile(r"地址|门牌|办公地点|在哪条路|怎么走|address"), re.compile(r"[路街道]\d+号|\d+号楼")),
+    (re.compile(r"(?:电话|热线|号码|公众号|微信号?|邮箱)(?:是|叫)?(?:多少|什么|几号|哪个)|联系方式|怎么联系|phone|hotline|e-?mail"),
+     re.compile(r"\d{5,}|@")),
+    (re.compile(r"地址|门牌|办公地点|在哪条路|哪条街|哪个街道|具体位置|怎么走|address"), re.compile(r"[路街道]\d+号|\d+号楼")),
     (re.compile(r"网址|网站地址|链接|website|url"), re.compile(r"https?://|www\.")),
     (re.compile(r"几倍|倍数|多少倍"), re.compile(r"\d+\s*倍|[一二三四五六七八九十]倍")),
     (re.compile(r"几点|上班时间|营业时间|办公时间|开放时间"), re.compile(r"\d{1,2}\s*[:：点]")),
@@ -40,12 +44,24 @@ _VALUE_ASKS = [
     (re.compile(r"利率|税率|贴息|折扣|百分之几"), re.compile(r"\d+(?:\.\d+)?\s*%|利率|税率|贴息")),
     (re.compile(r"(?:局长|主任|处长|负责人|领导)(?:是谁|叫什么|姓什么)"), re.compile(r"(?!)")),  # no person is named
 ]
+_ASKING = re.compile(r"[吗呢？?]|什么|多少|哪|怎么|如何|是否|有没有|能不能|咋|几|谁|\b(?:what|how|which|who|when|is|are|does|do)\b")
+
+
+def ask_part(norm: str) -> str:
+    """The sentences that ask: a long question tells its story first ("去年收到律师函，开口就要
+    好几万……") and asks last; what it mentions on the way is not what it asks for."""
+    pieces = [p for p in re.split(r"(?<=[。！!？?；;])|[，,](?=[^，,]{0,40}$)", norm) if p and p.strip()]
+    asking = [p for p in pieces if _ASKING.search(p)]
+    return "".join(asking[-2:]) if asking else norm
+
+
 # Results achieved (去年审结了多少件, 实际完成了吗): the documents set targets and measures only.
 RESULTS_ASK = re.compile(r"(?:去年|前年|上一年|今年上半年|已经|实际|至今|迄今|到现在|目前为止|截至目前|最后)"
-                         r".{0,12}(?:多少|几|完成|达到了|实现了|成效|效果|结果|判决)|判决结果|完成得怎么样|完成了吗")
+                         r".{0,12}(?:多少|几|完成|达到了|实现了|成效|效果|结果|判决)|判决结果|完成得怎么样|完成了吗|"
+                         r"(?:建成|建好|成立|挂牌|落地|开通)了(?:吗|没)")
 # Another office's registration procedure or fees (how to file a patent, the official fee).
 PROCEDURE_ASK = re.compile(r"(?:申请|注册|办理|缴纳?|提交)\S{0,8}(?:流程|步骤|手续|材料|官费|年费|申请费|表格)"
-                           r"|(?:流程|步骤|手续)是(?:怎样|什么)|怎么(?:缴|交)(?:费|年费)|年费怎么")
+                           r"|(?:流程|步骤|手续)是(?:怎样|什么)|怎么(?:缴|交)(?:费|年费)|(?:年费|官费|申请费|减缴|费减)\S{0,6}(?:怎么|如何)")
 _PROCEDURE_TEXT = re.compile(r"流程|程序|手续|材料|年费|官费")
 
 
@@ -102,14 +118,15 @@ def assess(q: Query, hits: Sequence[Hit], ctx, policy: AbstainPolicy = DEFAULT_P
     if not hits:
         return Verdict("没有检索到相关条款", 0.0)
     top_text = "".join(ctx.clauses[h.clause_id].text for h in hits[:3])
+    asked = ask_part(q.norm)
     for ask, value in _VALUE_ASKS:
-        if ask.search(q.norm) and not value.search(top_text):
+        if ask.search(asked) and not value.search(top_text):
             return Verdict("问题所问的具体数值/信息在相关条款中没有出现", 0.0)
     if q.intent in (Intent.CLAUSE_REF, Intent.DEPARTMENT):
         return Verdict()
-    if RESULTS_ASK.search(q.norm):
+    if RESULTS_ASK.search(asked):
         return Verdict("问题问的是实际结果或数据，文件只规定了目标和措施", 0.0)
-    if PROCEDURE_ASK.search(q.norm) and not _PROCEDURE_TEXT.search(top_text):
+    if PROCEDURE_ASK.search(asked) and not _PROCEDURE_TEXT.search(top_text):
         return Verdict("问题问的是申请/注册的办理流程或收费，不是这些政策文件的内容", 0.0)
     dense = max((h.dense for h in hits[:3]), default=0.0)
     has_dense = any(h.dense_rank is not None for h in hits)

@@ -42,6 +42,12 @@ _FACT = re.compile(r"多少|几个|几家|几年|哪一年|哪年|何时|什么�
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[(（]\d{4}[〕\])）]\s*\d{1,4}\s*号")
 # A named regulation: in 《》, or headed by a place (安徽省知识产权保护条例)
 _REGULATION = re.compile(r"《([^》]{4,40})》|((?:[\u4e00-\u9fff]{2,6}?(?:省|市|区|县))[\u4e00-\u9fff]{2,16}(?:条例|办法|细则))")
+# The document itself, not its measures: its number, date, issuer, what it rests on, its preamble.
+_ABOUT_DOCUMENT = re.compile(r"文号|字号|编号|发文|印发|发布|落款|日期|哪天|哪一天|哪年出|何时出台|什么时候出|哪个机关|哪些机关|哪个部门印发|"
+                             r"谁发的|谁印发|联合印发|发文单位|制定依据|依据的?(?:是|哪)|根据(?:什么|哪)|附件|前言|开头|通知|"
+                             r"document number|issued|issuer")
+# Targets: what a document aims at, and by when (目标, 到哪年, 达到什么水平)
+_TARGET_ASK = re.compile(r"目标|到哪年|到哪一年|哪一年|哪年|时间节点|什么水平|达到什么|要达到|定到|定了什么|\btargets?\b|\bgoals?\b|\baims?\b|by when|what year")
 _PLAIN_CLAUSE_ASK = re.compile(r"讲的是什么|讲了什么|说的是什么|是什么内容|内容是什么|说了什么|原文|全文|讲什么|写了什么|具体内容")
 
 
@@ -63,6 +69,8 @@ class Query:
     corrections: tuple[tuple[str, str], ...] = ()  # homophone typos fixed: (as typed, as meant)
     speaks_of_ip: bool = True  # names an IP right or an everyday word for one (商标, 山寨, 没授权)
     foreign_documents: tuple[str, ...] = ()  # document numbers or regulations cited that the corpus lacks
+    about_document: bool = False  # asks about the document itself (number, date, issuer): the front matter answers
+    asks_target: bool = False  # asks what is aimed at, or by when: clauses that set targets answer
     tokens: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -223,6 +231,8 @@ def understand(question: str, view: CorpusView, max_chars: int = 500) -> Query:
         corrections=tuple(corrections),
         tokens=tuple(view.tokenizer(" ".join([norm, *expansions(norm)]))),
         speaks_of_ip=view.speaks_of_ip(norm),
+        about_document=bool(_ABOUT_DOCUMENT.search(norm)),
+        asks_target=bool(_TARGET_ASK.search(norm)),
         foreign_documents=tuple(view.foreign_documents(norm)),
     )
 
