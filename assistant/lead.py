@@ -14,7 +14,6 @@ from index import Clause, Document
 
 from .quotes import NUMBER, sentences
 
-_PHRASE = re.compile(r"[^，,；;：:。！？!?]*[，,；;：:。！？!?]?")
 # A sentence's opening time frame (到2025年, 到 2023 年底): kept in front of the words that answer.
 _FRAME = re.compile(r"^(?:力争|计划|预计)?(?:到|至|截至|截止到?)?\s*\d{4}\s*年(?:底|末)?(?:前)?$")
 _DOC_KIND = re.compile(r"[\u4e00-\u9fff]{2}(?:意见|方案|办法|规定|通知|措施|规划|计划|细则|条例|决定|纲要)$")
@@ -74,9 +73,23 @@ class Gist:
     span: str = ""  # the same words as one verbatim span of the quote (no frame added)
 
 
+_OPEN, _CLOSE = "（(《“〈【", "）)》”〉】"
+
+
 def phrases(text: str) -> list[str]:
-    """The comma-separated pieces of a text, verbatim, punctuation kept."""
-    return [m.group() for m in _PHRASE.finditer(text) if m.group().strip(_EDGE)]
+    """The comma-separated pieces of a text, verbatim, punctuation kept; a comma inside
+    brackets or quotation marks（此件正文公开发布，附件不公开）does not split."""
+    out, start, depth = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch in _OPEN:
+            depth += 1
+        elif ch in _CLOSE:
+            depth = max(0, depth - 1)
+        elif ch in "，,；;：:。！？!?" and (depth == 0 or i - start > 80):  # an unclosed bracket splits again
+            out.append(text[start : i + 1])
+            start, depth = i + 1, 0
+    out.append(text[start:])
+    return [p for p in out if p.strip(_EDGE)]
 
 
 def actions(text: str) -> list[str]:

@@ -89,6 +89,13 @@ def test_names_full_once_then_short_with_the_place_where_two_share_the_short_for
     assert alone.subject("xy-a") == "信阳《落实意见》" and alone.subject("zz") == "郑州"
 
 
+def test_a_comma_inside_brackets_does_not_split():
+    from assistant.lead import phrases
+
+    assert phrases("印发。（此件正文公开发布，附件不公开）关于强化知识产权保护的实施意见，现印发。") == [
+        "印发。", "（此件正文公开发布，附件不公开）关于强化知识产权保护的实施意见，", "现印发。"]
+
+
 def test_actions_join_what_cannot_stand_alone():
     assert actions("在电商平台、展会等环节,建立绿色通道,推动快速处理。") == ["在电商平台、展会等环节,建立绿色通道", "推动快速处理"]
 
