@@ -8,7 +8,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from index import Corpus, load_aliases, load_corpus
 from index.keyword import TokenMode, Tokenizer, idf_of
@@ -16,6 +16,7 @@ from index.normalize import clean
 
 from . import compose, duties
 from .answer import Answer, Intent
+from .english import with_english_lead
 from .errors import UserError
 from .followup import rewrite
 from .judge import Verdict, assess
@@ -43,7 +44,7 @@ class Assistant:
         self.ctx = compose.Context(
             clauses={c.clause_id: c for c in self.corpus.clauses},
             documents={d.doc_id: d for d in self.corpus.documents},
-            tokenize=self.tokenizer,
+            tokenize=lru_cache(maxsize=20_000)(lambda text: tuple(self.tokenizer(text))),  # sentences recur
             weight=lambda t: idf_of(self.retriever.bm25, t),
             known=lambda t: t in self.retriever.bm25.vocab,
             words=content_words,
@@ -110,6 +111,8 @@ class Assistant:
             q = replace(q, intent=intent)
         t1 = time.perf_counter()
         answer = self._answer(q, mode)
+        if q.english:
+            answer = with_english_lead(answer, self.ctx.documents, self.ctx.clauses)
         if self.settings.llm_enabled and llm:
             answer = self._generated(q, answer, on_delta)
         t2 = time.perf_counter()
@@ -232,7 +235,8 @@ class Assistant:
         from .llm import generate_answer  # noqa: PLC0415
 
         cfg, prompts = self._llm
-        sources = [Source(c.n, c.clause_id, c.label, self.ctx.clauses[c.clause_id].text) for c in base.citations]
+        sources = [Source(c.n, c.clause_id, c.label, self.ctx.clauses[c.clause_id].text, tuple(c.units))
+                   for c in base.citations]
         result = generate_answer(q.question, sources, cfg, prompts, on_delta)
         if not result.ok:
             base.mode = "extractive-fallback"
@@ -253,9 +257,13 @@ class Assistant:
         figures preferred), keeping the fused order as the tie-break."""
         ctx = self.ctx
 
+        years = [t for t in q.tokens if t.isdigit() and len(t) == 4]  # 到2023年底: a frame the clause may print once
+
         def best(h: Hit) -> float:
-            scored = sentence_scores(ctx.clauses[h.clause_id].body, q.tokens, ctx.tokenize, ctx.weight, want_values=True)
-            return max((s for _, s in scored), default=0.0)
+            body = ctx.clauses[h.clause_id].body
+            scored = sentence_scores(body, q.tokens, ctx.tokenize, ctx.weight, want_values=True)
+            framed = sum(ctx.weight(y) for y in years if y in body)
+            return max((s for _, s in scored), default=0.0) + framed
 
         head = sorted(enumerate(hits[:top]), key=lambda ih: (-best(ih[1]), ih[0]))
         return [h for _, h in head] + list(hits[top:])
