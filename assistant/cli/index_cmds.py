@@ -28,15 +28,19 @@ def cmd_build(args: argparse.Namespace, settings: Settings) -> int:
     corpus = load_corpus(settings.seeds_dir)
     t0 = time.perf_counter()
 
+    shown = []
+
     def progress(stage: str, done: int, total: int) -> None:
         if stage == "embed" and total:
             print(f"\r嵌入 {done}/{total}", end="", file=sys.stderr, flush=True)
+            shown.append(done)
 
     try:
         report = build(settings, corpus.clauses, corpus.documents, passage_text, force=args.force,
                        on_progress=progress)
     finally:
-        print(file=sys.stderr)  # end the progress line
+        if shown:
+            print(file=sys.stderr)  # end the progress line
     if report.skipped:
         print(f"索引已是最新（{report.count} 段，{report.embedder_name}），跳过。用 --force 强制重建。")
         return 0
@@ -62,5 +66,5 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     if status.problem:
         print(f"status: {status.problem}")
         return 1
-    print("status: 完好（条数、指纹与抽样检索均与清单一致）" + ("；数据目录只读，从临时副本打开" if status.read_only else ""))
+    print("status: 完好（条数、指纹与抽样检索均与清单一致）" + ("；数据目录不可写（只读或磁盘已满），从临时副本打开" if status.read_only else ""))
     return 0

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import errno
+import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -18,6 +20,7 @@ from .protocol import Backend, EmbedFn, ProgressFn, Staging, StoreConfig
 from .reader import backend_for, open_checked
 
 DEFAULT_LOCK_TIMEOUT = 10.0
+LOW_SPACE = 16 << 20  # bytes free below which a failed write is taken for a full disk
 
 
 @dataclass
@@ -133,6 +136,17 @@ def _build_locked(backend: Backend, passages: list[Passage], fp: str, embed: Emb
         backend.swap(staging, manifest, None if repaired else active)
         progress("swap", 1, 1)
         lap("swap")
+    except Exception as e:
+        # Chroma often reports a full disk as a failed compaction, naming no cause: look at the disk
+        # itself while the partial build still fills it.
+        full = not backend.cfg.server and io_error(e, "", "") is None and _nearly_full(staging.location)
+        if not _is_active(backend, staging):
+            backend.discard(staging)
+        if full:
+            raise StoreIOError(f"磁盘空间不足，构建索引失败（{staging.location} 所在磁盘剩余不到 "
+                               f"{LOW_SPACE >> 20} MB；Chroma 报告：{one_line(e, 80)}）：原有索引未受影响，仍可使用；"
+                               f"请清理磁盘空间后重新运行 {BUILD_COMMAND}", errno.ENOSPC) from e
+        raise
     except BaseException:
         if not _is_active(backend, staging):
             backend.discard(staging)
@@ -159,6 +173,14 @@ def _active_or_none(backend: Backend) -> dict | None:
         if backend.cfg.server:
             raise
         return None
+
+
+def _nearly_full(location: str) -> bool:
+    try:
+        st = os.statvfs(location if os.path.exists(location) else os.path.dirname(location))
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize < LOW_SPACE
 
 
 def _is_active(backend: Backend, staging: Staging) -> bool:

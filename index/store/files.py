@@ -83,7 +83,7 @@ def build_lock(data_dir: Path, timeout: float) -> Iterator[None]:
         data_dir.mkdir(parents=True, exist_ok=True)
         f = open(path, "a+", encoding="utf-8")  # noqa: SIM115
     except OSError as e:
-        raise (io_error(e, "获取构建锁 build.lock", data_dir) or e) from e
+        raise (io_error(e, "获取构建锁（build.lock）", data_dir) or e) from e
     try:
         deadline = time.monotonic() + max(0.0, timeout)
         while True:
@@ -92,7 +92,7 @@ def build_lock(data_dir: Path, timeout: float) -> Iterator[None]:
                 break
             except OSError as e:
                 if e.errno not in (errno.EAGAIN, errno.EACCES, errno.EWOULDBLOCK):
-                    raise (io_error(e, "获取构建锁 build.lock", data_dir) or e) from e
+                    raise (io_error(e, "获取构建锁（build.lock）", data_dir) or e) from e
                 if time.monotonic() >= deadline:
                     holder = ""
                     with contextlib.suppress(OSError):

@@ -131,23 +131,21 @@ def missing_error(backend: Backend) -> IndexMissingError:
 
 def open_checked(backend: Backend, manifest: dict) -> PassageIndex:
     """Open the build `manifest` describes and check that it holds what the manifest says;
-    DamagedIndexError when not. A data dir that turns out not to be writable is opened from a copy."""
+    DamagedIndexError when not. A build folder that turns out not to be writable (or on a full disk:
+    Chroma writes whenever it opens) is opened from a private copy in the temp dir."""
     backend.precheck(manifest)
-    opened = backend.open(manifest)
+    try:
+        return _open_and_check(backend, manifest, private_copy=False)
+    except StoreIOError as e:
+        if backend.cfg.server or not (e.read_only or e.disk_full):
+            raise
+    return _open_and_check(backend, manifest, private_copy=True)
+
+
+def _open_and_check(backend: Backend, manifest: dict, private_copy: bool) -> PassageIndex:
+    opened = backend.open(manifest, private_copy=private_copy)
     try:
         check_collection(opened.collection, manifest, opened.location)
-    except StoreIOError as e:
-        chroma.close(opened.client)
-        opened.release()
-        if not e.read_only or opened.read_only:
-            raise
-        opened = backend.open(manifest, private_copy=True)
-        try:
-            check_collection(opened.collection, manifest, opened.location)
-        except BaseException:
-            chroma.close(opened.client)
-            opened.release()
-            raise
     except BaseException:
         chroma.close(opened.client)
         opened.release()
@@ -196,7 +194,7 @@ def active_manifest(cfg: StoreConfig) -> dict | None:
 class IndexStatus:
     manifest: dict | None  # None: no index
     problem: str | None = None  # one line (damage, broken pointer) with the fix; None: healthy
-    read_only: bool = False  # the data dir cannot be written: opened from a private copy
+    read_only: bool = False  # the build folder cannot be written (read-only, disk full): opened from a private copy
 
 
 def index_status(cfg: StoreConfig) -> IndexStatus:
