@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import errno
-import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -12,7 +11,16 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import chroma
-from .errors import BUILD_COMMAND, DamagedIndexError, IndexMissingError, StoreError, StoreIOError, io_error, one_line
+from .errors import (
+    BUILD_COMMAND,
+    BrokenPointerError,
+    DamagedIndexError,
+    IndexMissingError,
+    StoreError,
+    StoreIOError,
+    io_error,
+    one_line,
+)
 from .integrity import check_collection
 from .manifest import SCHEMA_VERSION, fingerprint, new_manifest
 from .passages import Passage, check_passages, row_metadata
@@ -20,7 +28,6 @@ from .protocol import Backend, EmbedFn, ProgressFn, Staging, StoreConfig
 from .reader import backend_for, open_checked
 
 DEFAULT_LOCK_TIMEOUT = 10.0
-LOW_SPACE = 16 << 20  # bytes free below which a failed write is taken for a full disk
 
 
 @dataclass
@@ -139,12 +146,12 @@ def _build_locked(backend: Backend, passages: list[Passage], fp: str, embed: Emb
     except Exception as e:
         # Chroma often reports a full disk as a failed compaction, naming no cause: look at the disk
         # itself while the partial build still fills it.
-        full = not backend.cfg.server and io_error(e, "", "") is None and _nearly_full(staging.location)
+        full = io_error(e, "", "") is None and backend.low_on_space(staging)
         if not _is_active(backend, staging):
             backend.discard(staging)
         if full:
-            raise StoreIOError(f"磁盘空间不足，构建索引失败（{staging.location} 所在磁盘剩余不到 "
-                               f"{LOW_SPACE >> 20} MB；Chroma 报告：{one_line(e, 80)}）：原有索引未受影响，仍可使用；"
+            raise StoreIOError(f"磁盘空间不足，构建索引失败（{staging.location} 所在磁盘几乎已满；"
+                               f"Chroma 报告：{one_line(e, 80)}）：原有索引未受影响，仍可使用；"
                                f"请清理磁盘空间后重新运行 {BUILD_COMMAND}", errno.ENOSPC) from e
         raise
     except BaseException:
@@ -161,26 +168,12 @@ def _build_locked(backend: Backend, passages: list[Passage], fp: str, embed: Emb
 
 
 def _active_or_none(backend: Backend) -> dict | None:
-    """The active manifest; a broken or dangling pointer counts as no index (embedded), but a server
-    that cannot be reached is said so instead of building blind."""
+    """The active manifest; a broken or dangling pointer counts as no index, but a server that
+    cannot be reached is said so instead of building blind."""
     try:
         return backend.active()
-    except IndexMissingError:
+    except (IndexMissingError, BrokenPointerError):
         return None
-    except StoreIOError:
-        raise
-    except StoreError:
-        if backend.cfg.server:
-            raise
-        return None
-
-
-def _nearly_full(location: str) -> bool:
-    try:
-        st = os.statvfs(location if os.path.exists(location) else os.path.dirname(location))
-    except OSError:
-        return False
-    return st.f_bavail * st.f_frsize < LOW_SPACE
 
 
 def _is_active(backend: Backend, staging: Staging) -> bool:

@@ -30,8 +30,18 @@ import time
 from pathlib import Path
 
 from . import chroma
-from .errors import BUILD_COMMAND, DamagedIndexError, IndexMissingError, StoreError, chroma_errno, io_error, one_line
-from .errors import FULL_ERRNOS, READ_ONLY_ERRNOS
+from .errors import (
+    BUILD_COMMAND,
+    FULL_ERRNOS,
+    READ_ONLY_ERRNOS,
+    BrokenPointerError,
+    DamagedIndexError,
+    IndexMissingError,
+    StoreError,
+    chroma_errno,
+    io_error,
+    one_line,
+)
 from .files import atomic_write_json, build_lock, fsync_tree, read_json
 from .integrity import check_sqlite
 from .manifest import to_metadata
@@ -39,9 +49,12 @@ from .protocol import Opened, Staging, StoreConfig
 
 COLLECTION = "clauses"  # the collection's name inside a build folder
 COPY_PREFIX = "policy-assistant-ro-"
+LOW_SPACE = 16 << 20  # bytes free below which a failed write is taken for a full disk
 
 
 class EmbeddedBackend:
+    private_copies = True
+
     def __init__(self, cfg: StoreConfig):
         self.cfg = cfg
         self.data_dir = Path(cfg.data_dir)
@@ -59,19 +72,25 @@ class EmbeddedBackend:
     # ------------------------------------------------------------------ reading
 
     def active(self) -> dict | None:
-        cur = read_json(self.data_dir / "CURRENT")
+        try:
+            cur = read_json(self.data_dir / "CURRENT")
+        except StoreError as e:
+            raise BrokenPointerError(str(e)) from None
         if cur is None:
             return None
         name = cur.get("build")
         if not isinstance(name, str) or not name or "/" in name:
-            raise StoreError(f"索引指针 CURRENT 内容不正确：请运行 {BUILD_COMMAND} 重建索引")
+            raise BrokenPointerError(f"索引指针 CURRENT 内容不正确：请运行 {BUILD_COMMAND} 重建索引")
         folder = self.builds / name
-        done = read_json(folder / "DONE")
+        try:
+            done = read_json(folder / "DONE")
+        except StoreError as e:
+            raise BrokenPointerError(str(e)) from None
         if done is None:
             raise IndexMissingError(
                 f"索引不存在：请先运行 {BUILD_COMMAND}（位置：{self.data_dir}）（CURRENT 指向的 {folder} 不完整或已被删除）")
         if done.get("fingerprint") != cur.get("fingerprint"):
-            raise StoreError(f"索引指针与索引 {folder} 的指纹不一致：请运行 {BUILD_COMMAND} 重建索引")
+            raise BrokenPointerError(f"索引指针与索引 {folder} 的指纹不一致：请运行 {BUILD_COMMAND} 重建索引")
         return {**done, "location": str(folder), "previous": str(cur.get("previous") or "")}
 
     def name_of(self, manifest: dict) -> str:
@@ -133,6 +152,13 @@ class EmbeddedBackend:
     def swap(self, staging: Staging, manifest: dict, previous: str | None) -> None:
         atomic_write_json(self.data_dir / "CURRENT",
                           {"build": staging.name, "fingerprint": manifest["fingerprint"], "previous": previous or ""})
+
+    def low_on_space(self, staging: Staging) -> bool:
+        try:
+            st = os.statvfs(staging.location if os.path.exists(staging.location) else self.builds)
+        except OSError:
+            return False
+        return st.f_bavail * st.f_frsize < LOW_SPACE
 
     def cleanup(self, keep: set[str]) -> list[str]:
         removed: list[str] = []

@@ -36,6 +36,11 @@ class StaleIndexError(StoreError):
         self.manifest = manifest or {}
 
 
+class BrokenPointerError(StoreError):
+    """The pointer to the active build is unreadable or names a build that does not match it;
+    a build replaces it."""
+
+
 class IndexBusyError(StoreError):
     """Another process holds the build lock."""
 

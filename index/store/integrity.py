@@ -2,11 +2,14 @@
 that would otherwise be skipped, and on the new build before it is swapped in.
 
 Measured on a copy of the seed index with chroma.sqlite3 truncated, emptied, or 4 KiB of random
-bytes written at 17 offsets: Chroma opens several of the damaged files and answers queries as if
+bytes written at 12 offsets: Chroma opens several of the damaged files and answers queries as if
 nothing were wrong, and others make its Rust threads panic (printing a backtrace no Python code can
 catch). SQLite's own `PRAGMA quick_check`, run first through Python's sqlite3 on a read-only
 connection, caught every one (3 ms on the seed index, ≈ 0.7 s on an 800 MB file), so Chroma is
 never let near a damaged file; the Chroma-level checks catch a file replaced by another valid one.
+Not caught: bytes landing in a free page or the unused part of a page (no damage), and bytes changed
+inside a stored value (a document's text, a number) without breaking the page's structure — that
+would take reading back every row.
 """
 
 from __future__ import annotations

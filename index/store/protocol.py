@@ -56,6 +56,7 @@ class Staging:
 
 class Backend(Protocol):
     cfg: StoreConfig
+    private_copies: bool  # whether `open(..., private_copy=True)` can copy a build somewhere writable
 
     def where(self) -> str:
         """Where the index lives, for messages."""
@@ -64,8 +65,8 @@ class Backend(Protocol):
         """The build lock (readers never take it)."""
 
     def active(self) -> dict | None:
-        """The active build's manifest (with "location"), None when there is none; StoreError when
-        the pointer itself is broken."""
+        """The active build's manifest (with "location" and "previous"), None when there is none;
+        BrokenPointerError when the pointer itself is broken, StoreError when it cannot be read."""
 
     def precheck(self, manifest: dict) -> None:
         """Cheap checks below Chroma (the sqlite file) before Chroma is let near the data;
@@ -89,6 +90,9 @@ class Backend(Protocol):
 
     def swap(self, staging: Staging, manifest: dict, previous: str | None) -> None:
         """Make the staged build the active one, atomically."""
+
+    def low_on_space(self, staging: Staging) -> bool:
+        """Whether the disk under a failed staged build is (nearly) full."""
 
     def cleanup(self, keep: set[str]) -> list[str]:
         """Remove every build not in `keep` (names); what was removed."""

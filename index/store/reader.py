@@ -137,7 +137,7 @@ def open_checked(backend: Backend, manifest: dict) -> PassageIndex:
     try:
         return _open_and_check(backend, manifest, private_copy=False)
     except StoreIOError as e:
-        if backend.cfg.server or not (e.read_only or e.disk_full):
+        if not backend.private_copies or not (e.read_only or e.disk_full):
             raise
     return _open_and_check(backend, manifest, private_copy=True)
 

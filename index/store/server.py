@@ -21,6 +21,8 @@ from .protocol import Opened, Staging, StoreConfig
 
 
 class ServerBackend:
+    private_copies = False  # nothing local to copy
+
     def __init__(self, cfg: StoreConfig):
         self.cfg = cfg
         self._client = None
@@ -107,6 +109,9 @@ class ServerBackend:
         pointer = self.client.get_or_create_collection(name=self.pointer_name, embedding_function=None)
         # One metadata update (it replaces the whole metadata): the atomic swap.
         pointer.modify(metadata=to_metadata({**manifest, "previous": previous or ""}))
+
+    def low_on_space(self, staging: Staging) -> bool:
+        return False  # the server's disk is not ours to look at
 
     def cleanup(self, keep: set[str]) -> list[str]:
         removed: list[str] = []
