@@ -21,7 +21,7 @@ from index.store import (
     StoreConfig,
     StoreError,
     build_index,
-    clause_passages,
+    one_passage_per_clause,
     fingerprint,
     open_index,
 )
@@ -39,8 +39,9 @@ RECHECK_S = 30.0  # how often a long-running process asks whether another one re
 
 def passages_for(clauses: Sequence[Clause], documents: Sequence[Document],
                  passage: Callable[[Clause], str]) -> list[Passage]:
-    """What the dense side embeds: one passage per clause, for now."""
-    return clause_passages(clauses, passage, {d.doc_id: d.city for d in documents})
+    """What the dense side embeds: one passage per clause, for now (sentences would be
+    `split_passages(clauses, lambda c: [(p.position, p.text) for p in index.passages.clause_passages(c)], cities)`)."""
+    return one_passage_per_clause(clauses, passage, {d.doc_id: d.city for d in documents})
 
 
 def best_per_clause(ranked: Iterable[tuple[str, float]], k: int) -> list[tuple[str, float]]:

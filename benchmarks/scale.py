@@ -194,7 +194,7 @@ class TimedTokenizer:
 
 def _timed_build(cfg, clauses, vec_of: dict[str, np.ndarray], cities) -> dict:
     from assistant.retrieve import passage_text
-    from index.store import build_index, clause_passages
+    from index.store import build_index, one_passage_per_clause
 
     stages: dict[str, float] = {}
     marks = {"t": time.perf_counter(), "stage": None}
@@ -209,7 +209,7 @@ def _timed_build(cfg, clauses, vec_of: dict[str, np.ndarray], cities) -> dict:
         return np.stack([vec_of[t] for t in texts])
 
     t = time.perf_counter()
-    report = build_index(cfg, clause_passages(clauses, passage_text, cities), embed, "synth-avg-e5",
+    report = build_index(cfg, one_passage_per_clause(clauses, passage_text, cities), embed, "synth-avg-e5",
                          on_progress=progress, lock_timeout=60)
     total = time.perf_counter() - t
     progress("end", 0, 0)

@@ -33,7 +33,7 @@ from index.store import (
     StoreConfig,
     StoreError,
     active_manifest,
-    clause_passages,
+    one_passage_per_clause,
     open_index,
     passage_id,
     passage_text,
@@ -63,11 +63,11 @@ exec(FAKE_SRC)  # defines fake_vec, make_embed  # noqa: S102
 
 # The store keeps passages; these tests store the default one passage per clause.
 def build_index(cfg, clauses, embed, name, *, cities=None, passage=passage_text, **kw):
-    return store.build_index(cfg, clause_passages(clauses, passage, cities), embed, name, **kw)
+    return store.build_index(cfg, one_passage_per_clause(clauses, passage, cities), embed, name, **kw)
 
 
 def fingerprint(clauses, name, *, cities=None, passage=passage_text):
-    return store.fingerprint(clause_passages(clauses, passage, cities), name)
+    return store.fingerprint(one_passage_per_clause(clauses, passage, cities), name)
 
 UNIT_POOL = ["市商务局", "市科技局", "市市场监管局", "市公安局", "市司法局", "信阳海关"]
 DOCS = {"doc-a": "信阳", "doc-b": "郑州", "doc-c": "新乡"}
@@ -296,6 +296,27 @@ def test_fingerprint_ignores_order_but_not_content(clauses):
         assert fingerprint(other, "m") != fp, change
 
 
+def test_passages_of_a_clause_point_at_it_and_their_splitting_is_in_the_fingerprint(cfg, clauses):
+    def halves(c):
+        return [(0, c.title), (1, c.body)]
+
+    split = store.split_passages(clauses, halves, DOCS)
+    assert [p.id for p in split[:2]] == [passage_id(clauses[0].clause_id, 0), passage_id(clauses[0].clause_id, 1)]
+    assert {p.clause_id for p in split[:2]} == {clauses[0].clause_id}
+    assert split[1].metadata["city"] == DOCS[clauses[0].doc_id]
+    build_index(cfg, clauses, make_embed("a"), "fake-a", cities=DOCS)  # one passage per clause
+    with pytest.raises(StaleIndexError):  # same clauses, other splitting: stale
+        open_index(cfg, store.fingerprint(split, "fake-a"))
+    rep = store.build_index(cfg, split, make_embed("a"), "fake-a")
+    assert (rep.count, rep.clauses) == (2 * len(clauses), len(clauses))
+    with open_index(cfg, store.fingerprint(split, "fake-a")) as idx:
+        c = clauses[5]
+        pid, cid, sim = idx.query(fake_vec(c.body, "a"), 2)[0]
+        assert (pid, cid) == (passage_id(c.clause_id, 1), c.clause_id) and sim == pytest.approx(1.0, abs=1e-4)
+        assert idx.get([pid])[pid]["position"] == 1 and idx.get([pid])[pid]["passage"] == c.body
+        assert idx.count() == len(idx.all_ids()) == 2 * len(clauses)
+
+
 def test_query_vector_dimension_is_checked(built, clauses):
     with pytest.raises(StoreError, match="维度"):
         built.query(np.ones(8, dtype=np.float32), k=3)
@@ -350,7 +371,7 @@ BUILDER = (
 import json, sys
 from pathlib import Path
 from index.records import Clause
-from index.store import StoreConfig, build_index, clause_passages
+from index.store import StoreConfig, build_index, one_passage_per_clause
 
 args = json.loads(sys.argv[1])
 clauses = [Clause(**{**d, "units": tuple(d["units"]), "span": tuple(d["span"])})
@@ -361,7 +382,7 @@ def progress(stage, done, total):
     time.sleep(args["pause"])
 
 print("ready", flush=True)
-rep = build_index(StoreConfig(Path(args["data_dir"])), clause_passages(clauses),
+rep = build_index(StoreConfig(Path(args["data_dir"])), one_passage_per_clause(clauses),
                   make_embed(args["salt"], args["sleep"]), args["embedder"],
                   on_progress=progress, batch_size=args["batch"])
 print("finished", rep.skipped, flush=True)

@@ -31,7 +31,7 @@ from index.store import (
     StoreIOError,
     active_manifest,
     build_index,
-    clause_passages,
+    one_passage_per_clause,
     fingerprint,
     index_status,
     open_index,
@@ -45,7 +45,7 @@ NOISE = ("Traceback", "panicked", "stack backtrace", "Exception in thread")
 
 EMB = FakeEmbedder()
 CORPUS = load_corpus(ROOT / "seeds")
-PASSAGES = clause_passages(CORPUS.clauses)
+PASSAGES = one_passage_per_clause(CORPUS.clauses)
 FP = fingerprint(PASSAGES, EMB.name)
 TEXT_OF = {p.clause_id: p.text for p in PASSAGES}
 
@@ -241,12 +241,12 @@ import json, os, sys
 from pathlib import Path
 from tests.conftest import FakeEmbedder
 from index import load_corpus
-from index.store import StoreConfig, StoreError, build_index, clause_passages, fingerprint, index_status, open_index
+from index.store import StoreConfig, StoreError, build_index, one_passage_per_clause, fingerprint, index_status, open_index
 
 args = json.loads(sys.argv[1])
 emb = FakeEmbedder()
 corpus = load_corpus(Path(args["seeds"]))
-passages = clause_passages(corpus.clauses)
+passages = one_passage_per_clause(corpus.clauses)
 text = {p.clause_id: p.text for p in passages}
 cfg = StoreConfig(Path(args["data_dir"]))
 out = {}

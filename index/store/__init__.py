@@ -1,8 +1,9 @@
 """The passage index in Chroma: one collection per build, swapped in atomically, checked on open.
 
 What is stored are passages (`Passage`: a clause, or a sentence or short window of one), each row
-pointing at its clause; `clause_passages` makes the default one passage per clause. Vectors are
-computed by the caller (`embed_passages`, then a query vector); Chroma never embeds anything itself.
+pointing at its clause; `one_passage_per_clause` makes the default, `split_passages` any other cut.
+Vectors are computed by the caller (`embed_passages`, then a query vector); Chroma never embeds
+anything itself.
 
     build_index(cfg, passages, embed, embedder_name)   embed → write aside → verify → swap → clean up
     open_index(cfg, fingerprint(passages, embedder_name))   → PassageIndex (query, vectors, get, …)
@@ -23,7 +24,14 @@ from .errors import (
     StoreIOError,
 )
 from .manifest import SCHEMA_VERSION, fingerprint
-from .passages import Passage, clause_metadata, clause_passages, passage_id, passage_text
+from .passages import (
+    Passage,
+    clause_metadata,
+    one_passage_per_clause,
+    passage_id,
+    passage_text,
+    split_passages,
+)
 from .protocol import StoreConfig
 from .reader import IndexStatus, PassageIndex, active_manifest, index_status, open_index
 
@@ -45,10 +53,11 @@ __all__ = [
     "active_manifest",
     "build_index",
     "clause_metadata",
-    "clause_passages",
     "fingerprint",
     "index_status",
+    "one_passage_per_clause",
     "open_index",
     "passage_id",
     "passage_text",
+    "split_passages",
 ]

@@ -8,7 +8,7 @@ Chroma 1.5 rejects empty lists, so the key is left out when a clause names no un
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,16 +51,27 @@ def clause_metadata(clause: Clause, cities: Mapping[str, str] | None = None) -> 
     return meta
 
 
-def clause_passages(
+def split_passages(
+    clauses: Sequence[Clause],
+    pieces: Callable[[Clause], Iterable[tuple[int, str]]],
+    cities: Mapping[str, str] | None = None,
+) -> list[Passage]:
+    """Passages from each clause's (position, text) pieces — e.g. its sentences — each with the
+    clause's metadata and the id "<clause_id>@<position>"."""
+    out: list[Passage] = []
+    for c in clauses:
+        meta = clause_metadata(c, cities)
+        out += [Passage(passage_id(c.clause_id, pos), c.clause_id, text, pos, meta) for pos, text in pieces(c)]
+    return out
+
+
+def one_passage_per_clause(
     clauses: Sequence[Clause],
     text: Callable[[Clause], str] = passage_text,
     cities: Mapping[str, str] | None = None,
 ) -> list[Passage]:
-    """The default: one passage per clause, its whole `text(clause)`, id "<clause_id>@0"."""
-    return [
-        Passage(passage_id(c.clause_id, 0), c.clause_id, text(c), 0, clause_metadata(c, cities))
-        for c in clauses
-    ]
+    """The default: each clause as one passage, its whole `text(clause)`, id "<clause_id>@0"."""
+    return split_passages(clauses, lambda c: [(0, text(c))], cities)
 
 
 def row_metadata(p: Passage) -> dict[str, Any]:
