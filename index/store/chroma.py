@@ -29,7 +29,8 @@ def _settings():
 
 def persistent_client(path: Path):
     """A PersistentClient on `path`. When Chroma fails to start (a damaged chroma.sqlite3), it keeps the
-    half-started system in its per-path cache, and every later client on that path fails with
+    half-started system in its per-path cache (chromadb 1.5.9: `SharedSystemClient._create_system_if_not_exists`
+    stores it before `start()`), and every later client on that path fails with
     ``AttributeError: 'RustBindingsAPI' object has no attribute 'bindings'``: drop it from the cache."""
     try:
         return chromadb().PersistentClient(path=str(path), settings=_settings())
