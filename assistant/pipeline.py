@@ -53,8 +53,14 @@ class Assistant:
             _ = self._llm  # prompts checked at start-up, not at the first question
         if dense is None and self.settings.retrieval != "keyword":
             # load the embedder and open Chroma while the keyword side is built (much of it in C)
-            self._preload = threading.Thread(target=lambda: self.dense_index, daemon=True)
+            self._preload = threading.Thread(target=self._preload_dense, daemon=True)
             self._preload.start()
+
+    def _preload_dense(self) -> None:
+        try:
+            _ = self.dense_index
+        except Exception:  # noqa: BLE001, S110 - not cached: raised again where the index is first used
+            pass
 
     # ------------------------------------------------------------------ set-up
 
