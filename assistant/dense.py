@@ -44,7 +44,7 @@ def passages_for(clauses: Sequence[Clause], documents: Sequence[Document],
     clause (`dense_passages = "clause"`, to compare)."""
     cities = {d.doc_id: d.city for d in documents}
     if granularity == "clause":
-        return clause_passages(clauses, passage, cities)
+        return one_passage_per_clause(clauses, passage, cities)
     return sentence_passages(clauses, cities)
 
 
