@@ -1,11 +1,15 @@
-"""Errors a user can act on: one clean line, a fix in the message, a non-zero exit."""
+"""Errors a user can act on: one clean line, a fix in the message, a non-zero exit.
+
+`PolicyError` (from `index.errors`) is the one base: index-side errors (catalog, parse, store, embedder) and
+`UserError` derive from it, and the CLI and every web handler catch it.
+"""
 
 from __future__ import annotations
 
+from index.errors import PolicyError, os_error_line
 
-class UserError(Exception):
+__all__ = ["PolicyError", "UserError", "os_error_line"]
+
+
+class UserError(PolicyError):
     """Bad input or set-up; `exit_code` 2 for bad input, 1 for everything else."""
-
-    def __init__(self, message: str, exit_code: int = 1) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code

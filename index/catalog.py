@@ -6,6 +6,7 @@ import re
 import tomllib
 from pathlib import Path
 
+from .errors import PolicyError
 from .records import Document
 
 CATALOG_FILE = "catalog.toml"
@@ -16,7 +17,7 @@ _DOC_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})?$")
 
 
-class CatalogError(ValueError):
+class CatalogError(PolicyError):
     """A catalog or seed file that cannot be used; the message names the file and the fix."""
 
 

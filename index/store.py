@@ -49,6 +49,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import PolicyError
 from .records import Clause
 
 SCHEMA_VERSION = 1
@@ -74,7 +75,7 @@ class StoreConfig:
         return bool(self.host)
 
 
-class StoreError(RuntimeError):
+class StoreError(PolicyError):
     """A store problem the user can fix; the message (Chinese) says how."""
 
 
