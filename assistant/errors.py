@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from index.errors import PolicyError, os_error_line
 
-__all__ = ["PolicyError", "UserError", "os_error_line"]
+__all__ = ["BROKEN_PIPE_EXIT", "PolicyError", "UserError", "os_error_line"]
+
+BROKEN_PIPE_EXIT = 141  # 128 + SIGPIPE, what a shell reports for a writer whose reader went away
 
 
 class UserError(PolicyError):
