@@ -16,7 +16,9 @@ from typing import IO, BinaryIO, TextIO
 
 from .caps import capped_history, json_type
 from .errors import BROKEN_PIPE_EXIT, PolicyError, UserError, os_error_line
+from .settings import Settings
 
+MAX_LINE_BYTES = Settings.model_fields["max_input_bytes"].default
 _SKIP_CHUNK = 1 << 20
 
 
@@ -45,7 +47,7 @@ def raw_lines(stream: BinaryIO, max_bytes: int) -> Iterator[tuple[int, bytes | N
         yield number, line, len(line)
 
 
-def read_lines(source: bytes | BinaryIO, max_bytes: int = 2_000_000) -> Iterator[BatchLine]:
+def read_lines(source: bytes | BinaryIO, max_bytes: int = MAX_LINE_BYTES) -> Iterator[BatchLine]:
     """Parse JSONL line by line; every problem becomes an error line, none is skipped."""
     stream = io.BytesIO(source) if isinstance(source, bytes | bytearray) else source
     seen: set[str] = set()
@@ -153,7 +155,7 @@ def _closed(fh: TextIO, path: str) -> Iterator[TextIO]:
 
 
 def run_batch(src: BinaryIO, out: IO[str], assistant, *, output_name: str = "-",
-              max_line_bytes: int = 2_000_000) -> int:
+              max_line_bytes: int = MAX_LINE_BYTES) -> int:
     """Answer each line as it is read; each record is written and flushed before the next line is read."""
     ok = failed = 0
     lines = read_lines(src, max_line_bytes)

@@ -17,10 +17,11 @@ from pathlib import Path
 import gradio as gr
 
 from ..answer import Answer
-from ..errors import UserError
+from ..caps import capped
+from ..errors import PolicyError
 from ..pipeline import Assistant
 from ..settings import Settings
-from . import browse, explorer, render
+from . import browse, explorer, guard, render
 
 # Answers at once; more wait in the bounded queue (settings.queue_size), beyond it users see the busy notice.
 CONCURRENCY = 4
@@ -136,13 +137,15 @@ def build_app(assistant: Assistant, settings: Settings | None = None) -> gr.Bloc
 
     def respond(message: str, chat: list, questions: list, doc_ids: list) -> Iterator[tuple]:
         """Stream the answer into the chat, then add its sources and the Markdown download."""
-        message = (message or "").strip()
+        length = len(message) if isinstance(message, str) else 0
+        message, cut = capped(message or "", max_chars)  # before any work, and never echoed whole
+        message = message.strip()
         if not message:
             gr.Warning(EMPTY_QUESTION, title="提示")
             yield "", gr.skip(), gr.skip(), gr.skip()
             return
-        if len(message) > max_chars:
-            gr.Warning(f"问题过长（{len(message)} 字）：只按前 {max_chars} 个字检索，请尽量精简。", title="提示")
+        if cut:
+            gr.Warning(f"问题过长（{length} 字）：只按前 {max_chars} 个字检索，请尽量精简。", title="提示")
         chat = [*(chat or []), {"role": "user", "content": message},
                 {"role": "assistant", "content": "正在检索相关条款…"}]
         yield "", chat, gr.skip(), gr.skip()
@@ -153,7 +156,7 @@ def build_app(assistant: Assistant, settings: Settings | None = None) -> gr.Bloc
                     chat[-1] = {"role": "assistant", "content": text}
                     yield gr.skip(), chat, gr.skip(), gr.skip()
                 answer = done
-        except UserError as exc:
+        except PolicyError as exc:
             chat[-1] = {"role": "assistant", "content": f"> {exc}"}
             yield gr.skip(), chat, gr.skip(), gr.skip()
             return
@@ -235,10 +238,7 @@ def build_app(assistant: Assistant, settings: Settings | None = None) -> gr.Bloc
 
     def ask(question: str) -> dict:
         """Ask the policy documents; returns the JSON object of `policy-assistant ask --json` (CONTRACT.md)."""
-        try:
-            return assistant.ask(question or "").to_json()
-        except UserError as exc:
-            raise gr.Error(str(exc), title="无法回答") from exc
+        return assistant.ask(question).to_json()  # a non-string is a type error; errors shown by guard
 
     # ------------------------------------------------------------------ layout
 
@@ -340,6 +340,7 @@ def build_app(assistant: Assistant, settings: Settings | None = None) -> gr.Bloc
         br_toc.select(open_clause, br_doc, br_clause, **cheap)
 
         gr.api(ask, api_name="ask", concurrency_id="assistant")
+    guard.catch_errors(app)
     return app
 
 
@@ -355,7 +356,9 @@ def launch(app: gr.Blocks, settings: Settings, *, host: str | None = None, port:
         quiet=True,
         show_error=False,
         allowed_paths=None,
-        max_file_size="1mb",  # the page takes no uploads
+        max_file_size="1mb",  # the page takes no uploads (guard refuses the route)
+        app_kwargs={"middleware": guard.middleware(settings)},
+        state_session_capacity=settings.sessions_kept,  # gradio keeps each API call's inputs as a session
         footer_links=["api"],
         run_history=False,
         enable_monitoring=False,
