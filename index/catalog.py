@@ -17,7 +17,7 @@ _DOC_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})?$")
 
 
-class CatalogError(PolicyError):
+class CatalogError(PolicyError, ValueError):
     """A catalog or seed file that cannot be used; the message names the file and the fix."""
 
 

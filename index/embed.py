@@ -37,7 +37,7 @@ QUERY_CACHE_SIZE = 512
 _ST_PREFIX = "sentence-transformers:"
 
 
-class EmbedderError(PolicyError):
+class EmbedderError(PolicyError, ValueError):
     """A spec that names no usable model; the message says what to do."""
 
 

@@ -1,7 +1,8 @@
 """The one error base: a problem the user can act on, said in one Chinese line with the fix.
 
 Every error raised for users (catalog, parse, store, embedder here; bad input in `assistant`) derives from
-`PolicyError`; the CLI prints its message and exits with `exit_code`, every web handler shows its message.
+`PolicyError`; the CLI prints its message and exits with `exit_code`, every web handler shows its message. (They keep their old builtin base too, ValueError or RuntimeError, for
+callers that catch those.)
 `os_error_line` says an operating-system failure (read-only, full disk, permissions) the same way.
 """
 

@@ -33,7 +33,7 @@ _SENTENCE_PUNCT = re.compile(r"[。；，：！？,;:!?]")
 _WS = re.compile(r"\s+")
 
 
-class ParseError(PolicyError):
+class ParseError(PolicyError, ValueError):
     """A document that cannot be read as this family; the message names the file and line."""
 
 

@@ -75,7 +75,7 @@ class StoreConfig:
         return bool(self.host)
 
 
-class StoreError(PolicyError):
+class StoreError(PolicyError, RuntimeError):
     """A store problem the user can fix; the message (Chinese) says how."""
 
 
