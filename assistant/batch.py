@@ -10,10 +10,11 @@ import json
 import math
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import IO, BinaryIO, TextIO
 
+from .answer import Answer
 from .caps import capped_history, json_type
 from .errors import BROKEN_PIPE_EXIT, PolicyError, UserError, os_error_line
 from .settings import Settings
@@ -166,7 +167,7 @@ def run_batch(src: BinaryIO, out: IO[str], assistant, *, output_name: str = "-",
             raise PolicyError(os_error_line(exc, "读取输入文件", "") + f"（已写出 {ok + failed} 行）") from None
         if line is None:
             break
-        record = _answer(line, assistant)
+        record = answer_line(line, assistant.ask)
         failed += "error" in record
         ok += "error" not in record
         try:
@@ -180,11 +181,13 @@ def run_batch(src: BinaryIO, out: IO[str], assistant, *, output_name: str = "-",
     return 1 if failed else 0
 
 
-def _answer(line: BatchLine, assistant) -> dict:
+def answer_line(line: BatchLine, ask: Callable[[str, Sequence[str]], Answer]) -> dict:
+    """The output record of one input line (the CLI's and the HTTP API's): its answer plus its id, or an
+    error record; never raises."""
     if line.error:
         return {"id": line.id, "error": line.error}
     try:
-        return {"id": line.id, **assistant.ask(line.question, line.history).to_json()}
+        return {"id": line.id, **ask(line.question, line.history).to_json()}
     except PolicyError as exc:
         return {"id": line.id, "error": f"第 {line.number} 行：{exc}"}
     except OSError as exc:

@@ -354,11 +354,29 @@ def launch(app: gr.Blocks, settings: Settings, *, host: str | None = None, port:
         share=False,
         prevent_thread_lock=True,
         quiet=True,
+        app_kwargs={"middleware": guard.middleware(settings)},
+        state_session_capacity=settings.sessions_kept,  # gradio keeps each API call's inputs as a session
+        **page_options(),
+    )
+    return url
+
+
+def mount(app: gr.Blocks, parent, settings: Settings):
+    """The page at / of the caller's FastAPI app (`serve`: the HTTP API's), with the options of `launch`;
+    the caller runs the server."""
+    app.queue(max_size=settings.queue_size, default_concurrency_limit=CONCURRENCY)
+    app.state_session_capacity = settings.sessions_kept  # as launch's option (mount_gradio_app has none)
+    guard.protect(parent, settings)
+    return gr.mount_gradio_app(parent, app, "/", server_name=settings.host, server_port=settings.port,
+                               **page_options())
+
+
+def page_options() -> dict:
+    """What `launch` and `mount` share: the safety options, theme, CSS and head."""
+    return dict(
         show_error=False,
         allowed_paths=None,
         max_file_size="1mb",  # the page takes no uploads (guard refuses the route)
-        app_kwargs={"middleware": guard.middleware(settings)},
-        state_session_capacity=settings.sessions_kept,  # gradio keeps each API call's inputs as a session
         footer_links=["api"],
         run_history=False,
         enable_monitoring=False,
@@ -369,4 +387,3 @@ def launch(app: gr.Blocks, settings: Settings, *, host: str | None = None, port:
         css=CSS,
         head=HEAD,
     )
-    return url

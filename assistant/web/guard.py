@@ -24,6 +24,8 @@ from ..errors import PolicyError, explain
 from ..settings import Settings
 
 _WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# The HTTP API caps its own bodies (setting api_max_body_bytes, errors in its own JSON shapes): not again here.
+BODY_CAPPED_ELSEWHERE = ("/api", "/v1")
 NO_UPLOADS = "此网页不接受上传文件"
 CROSS_ORIGIN = "跨站请求被拒绝：请直接在本网页上提问（或不带 Origin 头调用接口）"
 INTERNAL = "内部错误，未能回答：请稍后再试；如一再出现，请把服务日志中的“错误”一行报告给维护者"
@@ -31,6 +33,11 @@ INTERNAL = "内部错误，未能回答：请稍后再试；如一再出现，�
 
 def middleware(settings: Settings) -> list[Middleware]:
     return [Middleware(RequestGuard, max_body=settings.max_input_bytes)]
+
+
+def protect(app, settings: Settings) -> None:
+    """The guard on a FastAPI app the page is mounted in (`serve`'s), outermost: before any route or body."""
+    app.add_middleware(RequestGuard, max_body=settings.max_input_bytes)
 
 
 class RequestGuard:
@@ -53,6 +60,9 @@ class RequestGuard:
             return
         if not same_origin(headers):
             await _refuse(send, 403, CROSS_ORIGIN)
+            return
+        if any(path == p or path.startswith(p + "/") for p in BODY_CAPPED_ELSEWHERE):
+            await self.app(scope, receive, send)
             return
         declared = headers.get("content-length", "")
         if declared.isdigit() and int(declared) > self.max_body:
