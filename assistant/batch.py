@@ -78,7 +78,7 @@ def parse_line(number: int, line: bytes, seen: set[str]) -> BatchLine:
     try:
         obj = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
     except json.JSONDecodeError as exc:
-        return BatchLine(number, error=f"第 {number} 行不是有效的 JSON：{exc.msg}（第 {exc.colno} 列）")
+        return BatchLine(number, error=f"第 {number} 行不是有效的 JSON：{exc.msg}")
     except RecursionError:
         return BatchLine(number, error=f"第 {number} 行嵌套过深，无法读取：每行应为一个简单的 JSON 对象")
     except ValueError as exc:  # NaN/Infinity, a number with more than 4300 digits
@@ -89,11 +89,11 @@ def parse_line(number: int, line: bytes, seen: set[str]) -> BatchLine:
     key = json.dumps(qid, ensure_ascii=False, sort_keys=True)
     question = obj.get("question")
     if "question" not in obj:
-        return BatchLine(number, id=qid, error=f"第 {number} 行缺少 question 字段")
+        return BatchLine(number, id=qid, error=f"第 {number} 行缺少问题（没有 question 字段）")
     if not isinstance(question, str):
-        return BatchLine(number, id=qid, error=f"第 {number} 行的 question 应为字符串，实际为{json_type(question)}")
+        return BatchLine(number, id=qid, error=f"第 {number} 行缺少问题（question 应为字符串，实际为{json_type(question)}）")
     if not question.strip():
-        return BatchLine(number, id=qid, error=f"第 {number} 行的 question 为空")
+        return BatchLine(number, id=qid, error=f"第 {number} 行缺少问题（question 为空）")
     if qid is not None and key in seen:
         return BatchLine(number, id=qid, error=f"第 {number} 行的 id {key[:80]} 与前面的行重复")
     seen.add(key)

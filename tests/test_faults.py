@@ -180,7 +180,7 @@ NASTY_LINES = [
     ('{"id": ' + "9" * 5000 + ', "question": "q"}', "数字"),
     ('{"id": 7, "question": 5}', "question 应为字符串，实际为数字"),
     ('{"id": 8, "question": null}', "question 应为字符串"),
-    ('{"id": 9}', "缺少 question"),
+    ('{"id": 9}', "缺少问题（没有 question 字段）"),
     ('{"id": 10, "question": "  "}', "question 为空"),
     ('{"id": 11, "question": "q", "history": "x"}', "history 应为字符串列表"),
     ('"just a string"', "应为 JSON 对象，实际为字符串"),
