@@ -5,12 +5,14 @@ from .corpus import Corpus, load_corpus
 from .errors import PolicyError, os_error_line
 from .parse import ParseError, ParsedDocument, parse_document
 from .records import Clause, Document
+from .units import english_unit_names
 
 __all__ = [
     "CatalogError",
     "Clause",
     "Corpus",
     "Document",
+    "english_unit_names",
     "ParseError",
     "ParsedDocument",
     "PolicyError",

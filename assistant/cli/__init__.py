@@ -8,7 +8,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from ..settings import Settings
-from . import ask_cmds, corpus_cmds, edge, index_cmds, serve_cmds
+from . import ask_cmds, corpus_cmds, duty_cmds, edge, index_cmds, serve_cmds
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
         info = Settings.model_fields[field]
         parser.add_argument(flag, dest=field, default=None, help=f"{info.description} (env POLICY_{field.upper()})")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (corpus_cmds, index_cmds, ask_cmds, serve_cmds):
+    for module in (corpus_cmds, duty_cmds, index_cmds, ask_cmds, serve_cmds):
         module.register(sub)
     return parser
 
