@@ -57,6 +57,12 @@ class Assistant:
             self._preload = threading.Thread(target=self._preload_dense, name="preload-index", daemon=True)
             self._preload.start()
 
+    def _preload_dense(self) -> None:
+        try:
+            _ = self.dense_index
+        except Exception:  # noqa: BLE001, S110 - not cached: raised again where the index is first used
+            pass
+
     # ------------------------------------------------------------------ set-up
 
     @cached_property
@@ -65,12 +71,6 @@ class Assistant:
         from .dense import DenseIndex  # noqa: PLC0415 - the model loads only when needed
 
         return DenseIndex.open(self.settings, self.corpus.clauses, self.corpus.documents, passage_text)
-
-    def _preload_dense(self) -> None:
-        try:
-            _ = self.dense_index
-        except Exception:  # noqa: BLE001, S110 - said once, where the index is first used, not twice
-            pass
 
     @cached_property
     def retriever(self) -> Retriever:

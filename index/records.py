@@ -78,3 +78,9 @@ class Clause:
             "units_raw": self.units_raw,
             "span": list(self.span),
         }
+
+
+def passage_text(c: Clause) -> str:
+    """What is searched and embedded for a clause: its heading words and its own text
+    (the 责任单位 list is structured data, answered from the record, not searched)."""
+    return f"{c.chapter_title} {c.title}。{c.body}"
