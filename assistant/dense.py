@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +12,7 @@ import numpy as np
 
 from index import Clause, Document
 from index.embed import Embedder, load_embedder
+from index.sentences import clause_scores, sentence_passages
 from index.store import (
     BuildReport,
     IndexMissingError,
@@ -38,21 +39,13 @@ RECHECK_S = 30.0  # how often a long-running process asks whether another one re
 
 
 def passages_for(clauses: Sequence[Clause], documents: Sequence[Document],
-                 passage: Callable[[Clause], str]) -> list[Passage]:
-    """What the dense side embeds: one passage per clause, for now (sentences would be
-    `split_passages(clauses, lambda c: [(p.position, p.text) for p in index.passages.clause_passages(c)], cities)`)."""
-    return one_passage_per_clause(clauses, passage, {d.doc_id: d.city for d in documents})
-
-
-def best_per_clause(ranked: Iterable[tuple[str, float]], k: int) -> list[tuple[str, float]]:
-    """(clause_id, cosine) best first, from passages best first: a clause scores as its best passage."""
-    out: dict[str, float] = {}
-    for cid, sim in ranked:
-        if cid not in out:
-            out[cid] = sim
-            if len(out) >= k:
-                break
-    return list(out.items())
+                 passage: Callable[[Clause], str], granularity: str = "sentence") -> list[Passage]:
+    """What the dense side embeds: every sentence of every clause (default), or one passage per
+    clause (`dense_passages = "clause"`, to compare)."""
+    cities = {d.doc_id: d.city for d in documents}
+    if granularity == "clause":
+        return clause_passages(clauses, passage, cities)
+    return sentence_passages(clauses, cities)
 
 
 @dataclass
@@ -84,7 +77,7 @@ class DenseIndex:
         """Open the index for these passages and this embedder; build it first when missing or stale
         (another embedder, schema, corpus or passage splitting), never mixing vectors."""
         embedder = load_embedder(settings.embedder)
-        passages = passages_for(clauses, documents, passage)
+        passages = passages_for(clauses, documents, passage, settings.dense_passages)
         cfg = store_config(settings)
         fp = fingerprint(passages, embedder.name)
         try:
@@ -107,12 +100,12 @@ class DenseIndex:
             got, vecs = self.index.vectors(ids)
             sims = vecs @ v  # unit vectors: cosine
             order = np.argsort(-sims, kind="stable")
-            return best_per_clause(((self.clause_of[got[i]], float(sims[i])) for i in order), k)
+            return clause_scores((self.clause_of[got[i]], float(sims[i])) for i in order)[:k]
         where = None
         if doc_ids:
             where = {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": list(doc_ids)}}
         hits = self.index.query(v, k * self.per_clause, where)
-        return best_per_clause(((cid, sim) for _pid, cid, sim in hits), k)
+        return clause_scores((cid, sim) for _pid, cid, sim in hits)[:k]
 
     def _reopen_if_rebuilt(self) -> None:
         """Another process may rebuild the shared index (server mode); a build keeps only the
@@ -134,5 +127,5 @@ def build(settings: Settings, clauses: Sequence[Clause], documents: Sequence[Doc
           passage: Callable[[Clause], str], *, embedder: Embedder | None = None, force: bool = False,
           on_progress=None) -> BuildReport:
     embedder = embedder or load_embedder(settings.embedder)
-    return build_index(store_config(settings), passages_for(clauses, documents, passage),
+    return build_index(store_config(settings), passages_for(clauses, documents, passage, settings.dense_passages),
                        embedder.embed_passages, embedder.name, force=force, on_progress=on_progress)

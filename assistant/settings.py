@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50, description="Clauses cited in a lookup answer at most")
     retrieval: Literal["hybrid", "keyword", "dense"] = Field(
         "hybrid", description='Retrieval: "hybrid", "keyword" (BM25 only, no model loaded) or "dense"')
+    dense_passages: Literal["sentence", "clause"] = Field(
+        "sentence", description='What is embedded: "sentence" (one vector per sentence, a clause scored by its best '
+        'sentences) or "clause" (one vector per clause)')
     dense_weight: float = Field(
         0.1, ge=0, le=5,
         description="Weight of the dense list in hybrid fusion (BM25 has 1); raise it for a stronger embedding model")

@@ -529,7 +529,7 @@ def test_atomic_rebuild_survives_sigkill_at_any_point(tmp_path, clauses_file):
     assert not list(cfg.data_dir.glob(".CURRENT.*"))
     with open_index(cfg, fp_old) as idx:
         assert_answers(idx, cl, "a", probes=10)
-    assert time.monotonic() - t_start < 60
+    assert time.monotonic() - t_start < 300  # a guard against a hang, not a timing test (the machine is shared)
 
 
 @pytest.mark.slow

@@ -212,7 +212,7 @@ def test_full_disk_at_the_swap_keeps_the_old_index(data_dir, monkeypatch):
     monkeypatch.setattr(files.os, "replace", full)
     with pytest.raises(StoreIOError) as ei:
         build(data_dir, force=True)
-    assert ei.value.disk_full and "磁盘空间不足" in str(ei.value) and "原有索引未受影响" in str(ei.value)
+    assert ei.value.disk_full and "磁盘空间不足" in str(ei.value) and "原有索引（如有）未受影响" in str(ei.value)
     monkeypatch.undo()
     assert active_manifest(StoreConfig(data_dir))["location"] == before and answers(data_dir)
     assert os.listdir(data_dir / "builds") == [Path(before).name]  # the new build was removed
@@ -327,7 +327,7 @@ def test_full_disk_build_fails_in_one_line_and_old_index_answers(data_dir, tmp_p
     mount = f"mount -t tmpfs -o size={size_kb}k tmpfs '{small}' && cp -a '{data_dir}/.' '{small}/'"
     got, err = _probe(small, ["build", "query-in-place", "fill", "query-full", "status"], mount)
     b = got["build"]
-    assert b["type"] == "StoreIOError" and "磁盘空间不足" in b["error"] and "原有索引未受影响" in b["error"], b
+    assert b["type"] == "StoreIOError" and "磁盘空间不足" in b["error"] and "原有索引（如有）未受影响" in b["error"], b
     assert got["query-in-place"] == [TARGET, False], got
     assert got["query-full"] == [TARGET, True], got  # Chroma writes on open: a private copy in the temp dir
     assert got["status"] == [None, True], got

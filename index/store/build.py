@@ -79,7 +79,7 @@ def build_index(
     except Exception as e:  # an OS refusal or Chroma failing to write: one line, the old index stays
         err = io_error(e, "构建索引", backend.where())
         if err is None and type(e).__module__.split(".")[0] == "chromadb":
-            err = StoreError(f"构建索引失败（{type(e).__name__}: {one_line(e, 120)}）：原有索引未受影响；"
+            err = StoreError(f"构建索引失败（{type(e).__name__}: {one_line(e, 120)}）：原有索引（如有）未受影响；"
                              f"请重新运行 {BUILD_COMMAND}")
         if err is None:
             raise
@@ -133,7 +133,7 @@ def _build_locked(backend: Backend, passages: list[Passage], fp: str, embed: Emb
         try:
             check_collection(backend.reopen(staging), manifest, staging.location, expected)
         except DamagedIndexError as e:
-            raise StoreError(f"新索引校验失败（{e.reason}）：原有索引未受影响；请重新运行 {BUILD_COMMAND}") from None
+            raise StoreError(f"新索引校验失败（{e.reason}）：原有索引（如有）未受影响；请重新运行 {BUILD_COMMAND}") from None
         progress("verify", 1, 1)
         lap("verify")
         backend.commit(staging, manifest)
@@ -151,7 +151,7 @@ def _build_locked(backend: Backend, passages: list[Passage], fp: str, embed: Emb
             backend.discard(staging)
         if full:
             raise StoreIOError(f"磁盘空间不足，构建索引失败（{staging.location} 所在磁盘几乎已满；"
-                               f"Chroma 报告：{one_line(e, 80)}）：原有索引未受影响，仍可使用；"
+                               f"Chroma 报告：{one_line(e, 80)}）：原有索引（如有）未受影响，仍可使用；"
                                f"请清理磁盘空间后重新运行 {BUILD_COMMAND}", errno.ENOSPC) from e
         raise
     except BaseException:

@@ -96,7 +96,7 @@ def io_error(exc: BaseException, doing: str, path: object, *, building: bool = T
     code = chroma_errno(exc)
     if code in FULL_ERRNOS:
         if building:
-            msg = (f"磁盘空间不足，{doing}失败（{path}）：原有索引未受影响，仍可使用；"
+            msg = (f"磁盘空间不足，{doing}失败（{path}）：原有索引（如有）未受影响，仍可使用；"
                    f"请清理磁盘空间后重新运行 {BUILD_COMMAND}")
         else:
             msg = f"磁盘空间不足，{doing}失败（{path}）：请清理磁盘空间后重试"
@@ -104,7 +104,7 @@ def io_error(exc: BaseException, doing: str, path: object, *, building: bool = T
         msg = (f"数据目录 {path} 不可写（只读文件系统或没有写权限），{doing}失败：请给该目录写权限，"
                "或用 --data-dir（POLICY_DATA_DIR）指向一个可写的目录")
         if building:
-            msg += "；原有索引未受影响，仍可使用"
+            msg += "；原有索引（如有）未受影响，仍可使用"
     elif isinstance(exc, OSError):
         msg = f"{doing}失败（{path}：{one_line(exc.strerror or exc)}）：请检查磁盘和权限后重试"
     else:
