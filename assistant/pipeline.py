@@ -16,6 +16,7 @@ from index.normalize import clean
 
 from . import compose, duties
 from .answer import Answer, Intent
+from .caps import EMPTY, capped, capped_history
 from .english import with_english_lead
 from .errors import UserError
 from .followup import rewrite
@@ -53,7 +54,7 @@ class Assistant:
             _ = self._llm  # prompts checked at start-up, not at the first question
         if dense is None and self.settings.retrieval != "keyword":
             # load the embedder and open Chroma while the keyword side is built (much of it in C)
-            self._preload = threading.Thread(target=self._preload_dense, daemon=True)
+            self._preload = threading.Thread(target=self._preload_dense, name="preload-index", daemon=True)
             self._preload.start()
 
     def _preload_dense(self) -> None:
@@ -86,10 +87,14 @@ class Assistant:
     # ------------------------------------------------------------------ asking
 
     def understand(self, question: str, history: Sequence[str] = ()) -> Query:
-        if not isinstance(question, str) or not clean(question):
-            raise UserError("问题为空：请输入一个问题，例如“郑州开展铁拳专项行动的责任单位有哪些？”", exit_code=2)
+        limit = self.settings.max_question_chars
+        question, cut = capped(question, limit)  # before any work: a 20-million-character question costs nothing
+        history = capped_history(history, limit)
+        if not clean(question):
+            raise UserError(EMPTY, exit_code=2)
         text = rewrite(question, history, self.view) if history else question
-        return understand(text, self.view, self.settings.max_question_chars)
+        q = understand(text, self.view, limit)
+        return replace(q, truncated=True) if cut and not q.truncated else q
 
     def search(self, q: Query, k: int, mode: Mode | None = None, doc_ids: Sequence[str] | None = None) -> list[Hit]:
         mode = mode or Mode(self.settings.retrieval)
@@ -122,7 +127,8 @@ class Assistant:
         if self.settings.llm_enabled and llm:
             answer = self._generated(q, answer, on_delta)
         t2 = time.perf_counter()
-        answer.question = clean(question)  # as asked, minus invisible characters and lone surrogates
+        # as asked (cut to the cap), minus invisible characters and lone surrogates
+        answer.question = clean(capped(question, self.settings.max_question_chars)[0])
         answer.rewritten = q.question if q.question != answer.question[: len(q.question)] else ""
         if q.corrections:
             fixed = "，".join(f"“{a}”按“{b}”" for a, b in q.corrections)

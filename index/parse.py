@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
+from .errors import PolicyError
 from .numerals import CHINESE_NUMERAL_CHARS, chinese_to_int, int_to_chinese
 from .records import Clause, Document
 from .units import find_units, normalise_units
@@ -33,7 +34,7 @@ _ENDS_LINE = re.compile(r"[。！？!?）)\]〕】”]$")
 _WS = re.compile(r"\s+")
 
 
-class ParseError(ValueError):
+class ParseError(PolicyError, ValueError):
     """A document that cannot be read as this family; the message names the file and line."""
 
 

@@ -17,10 +17,11 @@ from pathlib import Path
 import gradio as gr
 
 from ..answer import Answer
-from ..errors import UserError
+from ..caps import capped
+from ..errors import PolicyError
 from ..pipeline import Assistant
 from ..settings import Settings
-from . import browse, duties_tab, render
+from . import browse, duties_tab, guard, render
 
 # Answers at once; more wait in the bounded queue (settings.queue_size), beyond it users see the busy notice.
 CONCURRENCY = 4
@@ -136,13 +137,15 @@ def build_app(assistant: Assistant, settings: Settings | None = None) -> gr.Bloc
 
     def respond(message: str, chat: list, questions: list, doc_ids: list) -> Iterator[tuple]:
         """Stream the answer into the chat, then add its sources and the Markdown download."""
-        message = (message or "").strip()
+        length = len(message) if isinstance(message, str) else 0
+        message, cut = capped(message or "", max_chars)  # before any work, and never echoed whole
+        message = message.strip()
         if not message:
             gr.Warning(EMPTY_QUESTION, title="提示")
             yield "", gr.skip(), gr.skip(), gr.skip()
             return
-        if len(message) > max_chars:
-            gr.Warning(f"问题过长（{len(message)} 字）：只按前 {max_chars} 个字检索，请尽量精简。", title="提示")
+        if cut:
+            gr.Warning(f"问题过长（{length} 字）：只按前 {max_chars} 个字检索，请尽量精简。", title="提示")
         chat = [*(chat or []), {"role": "user", "content": message},
                 {"role": "assistant", "content": "正在检索相关条款…"}]
         yield "", chat, gr.skip(), gr.skip()
@@ -153,7 +156,7 @@ def build_app(assistant: Assistant, settings: Settings | None = None) -> gr.Bloc
                     chat[-1] = {"role": "assistant", "content": text}
                     yield gr.skip(), chat, gr.skip(), gr.skip()
                 answer = done
-        except UserError as exc:
+        except PolicyError as exc:
             chat[-1] = {"role": "assistant", "content": f"> {exc}"}
             yield gr.skip(), chat, gr.skip(), gr.skip()
             return
@@ -189,10 +192,7 @@ def build_app(assistant: Assistant, settings: Settings | None = None) -> gr.Bloc
 
     def ask(question: str) -> dict:
         """Ask the policy documents; returns the JSON object of `policy-assistant ask --json` (CONTRACT.md)."""
-        try:
-            return assistant.ask(question or "").to_json()
-        except UserError as exc:
-            raise gr.Error(str(exc), title="无法回答") from exc
+        return assistant.ask(question).to_json()  # a non-string is a type error; errors shown by guard
 
     # ------------------------------------------------------------------ layout
 
@@ -265,6 +265,7 @@ def build_app(assistant: Assistant, settings: Settings | None = None) -> gr.Bloc
         br_toc.select(open_clause, br_doc, br_clause, **cheap)
 
         gr.api(ask, api_name="ask", concurrency_id="assistant")
+    guard.catch_errors(app)
     return app
 
 
@@ -278,6 +279,8 @@ def launch(app: gr.Blocks, settings: Settings, *, host: str | None = None, port:
         share=False,
         prevent_thread_lock=True,
         quiet=True,
+        app_kwargs={"middleware": guard.middleware(settings)},
+        state_session_capacity=settings.sessions_kept,  # gradio keeps each API call's inputs as a session
         **page_options(),
     )
     return url
@@ -287,6 +290,8 @@ def mount(app: gr.Blocks, parent, settings: Settings):
     """The page at / of the caller's FastAPI app (`serve`: the HTTP API's), with the options of `launch`;
     the caller runs the server."""
     app.queue(max_size=settings.queue_size, default_concurrency_limit=CONCURRENCY)
+    app.state_session_capacity = settings.sessions_kept  # as launch's option (mount_gradio_app has none)
+    guard.protect(parent, settings)
     return gr.mount_gradio_app(parent, app, "/", server_name=settings.host, server_port=settings.port,
                                **page_options())
 
@@ -296,7 +301,7 @@ def page_options() -> dict:
     return dict(
         show_error=False,
         allowed_paths=None,
-        max_file_size="1mb",  # the page takes no uploads
+        max_file_size="1mb",  # the page takes no uploads (guard refuses the route)
         footer_links=["api"],
         run_history=False,
         enable_monitoring=False,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import errno
 
+from ..errors import PolicyError
+
 BUILD_COMMAND = "policy-assistant index build"
 
 # errno values that mean "this place cannot be written" / "the disk is full"
@@ -18,7 +20,7 @@ _CHROMA_TEXTS = (
 )
 
 
-class StoreError(RuntimeError):
+class StoreError(PolicyError, RuntimeError):
     """A store problem the user can fix; the message (Chinese) says how."""
 
 
