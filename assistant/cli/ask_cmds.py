@@ -39,7 +39,9 @@ def _assistant(settings: Settings):
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    question = args.question if args.question is not None else sys.stdin.read()
+    # from stdin, no more than max_input_bytes characters: a pasted text with its question at the end is cut
+    # to that question (caps.capped), so the end is read too
+    question = args.question if args.question is not None else sys.stdin.read(settings.max_input_bytes)
     assistant = _assistant(settings)
     answer = assistant.ask(question, args.history, intent=Intent(args.intent) if args.intent else None,
                            doc_ids=_check_docs(assistant, args.doc))
@@ -72,9 +74,12 @@ def render_text(answer: Answer) -> str:
 
 
 def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
-    from ..batch import run_batch  # noqa: PLC0415
+    from .. import batch  # noqa: PLC0415
 
-    return run_batch(args.input, args.output, _assistant(settings))
+    # both files opened before the models load: a bad path fails at once
+    with batch.open_input(args.input) as src, batch.open_output(args.output, args.input) as out:
+        return batch.run_batch(src, out, _assistant(settings), output_name=args.output,
+                               max_line_bytes=settings.max_input_bytes)
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:

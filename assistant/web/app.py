@@ -48,11 +48,12 @@ if "gradio" not in sys.modules:
 import gradio as gr  # noqa: E402
 
 from ..answer import Answer  # noqa: E402
-from ..errors import UserError  # noqa: E402
+from ..caps import capped  # noqa: E402
+from ..errors import PolicyError  # noqa: E402
 from ..loading import Loading  # noqa: E402
 from ..scope import scope_label  # noqa: E402
 from ..settings import Settings  # noqa: E402
-from . import browse, explorer, render  # noqa: E402
+from . import browse, duties_tab, guard, render  # noqa: E402
 
 if TYPE_CHECKING:
     from ..pipeline import Assistant  # loaded behind the page (assistant.loading)
@@ -94,7 +95,7 @@ def theme() -> gr.themes.Base:
 
 
 class Downloads:
-    """Files users download (answer Markdown, matrix CSV, heatmaps) live in one private temp folder;
+    """Files users download (answer Markdown, 任务分工表 XLSX/CSV, matrix CSV, heatmaps) live in one private temp folder;
     Gradio copies each into its own cache to serve it. Files older than an hour are removed."""
 
     def __init__(self) -> None:
@@ -150,13 +151,15 @@ def build_app(assistant: Assistant | Loading, settings: Settings | None = None) 
     def respond(message: str, chat: list, questions: list, doc_ids: list, transcript: list) -> Iterator[tuple]:
         """Stream the answer into the chat, then its sources under it, the copy texts and the Markdown download.
         Outputs: question, chat, questions, download, status, last answer as text, conversation as text."""
-        message = (message or "").strip()
-        if not message:
+        asked = message if isinstance(message, str) else ""
+        kept = capped(asked, max_chars)[0].strip()  # the question part of a long paste (the pipeline cuts the same)
+        if not kept:
             yield "", gr.skip(), gr.skip(), gr.skip(), EMPTY_QUESTION, gr.skip(), gr.skip(), gr.skip()
             return
+        message = asked.strip()
         scope = scope_label(corpus.documents, doc_ids) if doc_ids else ""
         waiting = SEARCHING if loading.ready else LOADING
-        chat = [*(chat or []), {"role": "user", "content": render.shown_question(message, max_chars)},
+        chat = [*(chat or []), {"role": "user", "content": render.shown_question(message, max_chars)},  # never whole
                 {"role": "assistant", "content": waiting}]
         yield "", chat, gr.skip(), gr.skip(), "", gr.skip(), gr.skip(), gr.skip()
         answer: Answer | None = None
@@ -166,7 +169,7 @@ def build_app(assistant: Assistant | Loading, settings: Settings | None = None) 
                     chat[-1] = {"role": "assistant", "content": text}
                     yield gr.skip(), chat, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
                 answer = done
-        except UserError as exc:
+        except PolicyError as exc:
             chat[-1] = {"role": "assistant", "content": f"> {exc}"}
             yield gr.skip(), chat, gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
             return
@@ -176,10 +179,10 @@ def build_app(assistant: Assistant | Loading, settings: Settings | None = None) 
             content += "\n\n" + render.sources_html(answer, clauses, documents, key=key)
         chat[-1] = {"role": "assistant", "content": content}
         plain = render.plain_text(answer, clauses, documents)
-        transcript = [*(transcript or []), f"问：{message}\n\n答：{plain}"]
+        transcript = [*(transcript or []), f"问：{kept}\n\n答：{plain}"]
         md = render.export_markdown(answer, clauses, documents, scope=scope_text(doc_ids or []))
         path = downloads.write(f"政策问答-{time.strftime('%Y%m%d-%H%M%S')}.md", md)
-        yield (gr.skip(), chat, [*(questions or []), message], gr.DownloadButton(value=str(path), interactive=True),
+        yield (gr.skip(), chat, [*(questions or []), kept], gr.DownloadButton(value=str(path), interactive=True),
                gr.skip(), plain, "\n\n————\n\n".join(transcript), transcript)
 
     def clear() -> tuple:
@@ -193,52 +196,6 @@ def build_app(assistant: Assistant | Loading, settings: Settings | None = None) 
             return gr.Row(visible=False), ""
         n = len(doc_ids)
         return gr.Row(visible=True), f"当前检索范围：**{scope_label(corpus.documents, doc_ids)}**（已筛选 {n} 份文件，其余文件不参与检索）"
-
-    # ------------------------------------------------------------------ explorer
-
-    def find_departments(partial: str):
-        partial = (partial or "").strip()
-        if not partial:
-            return gr.Radio(choices=[], value=None, visible=False), "请输入部门名称（可只输入一部分，如“市场监管局”“海关”）。", [], ""
-        matches = explorer.find_departments(loading.get().units, corpus.documents, partial)
-        if not matches:
-            return (gr.Radio(choices=[], value=None, visible=False),
-                    f"没有找到名称包含“{partial}”的责任单位。可试试“市场监管局”“公安局”“海关”。", [], "")
-        note = f"找到 {len(matches)} 个部门，点选一个查看它承担的全部措施："
-        return gr.Radio(choices=[(m.label, m.value) for m in matches], value=None, visible=True), note, [], ""
-
-    def department_measures(value: str | None):
-        if not value:
-            return [], ""
-        place, unit = explorer.parse_value(value)
-        match = explorer.department(loading.get().units, corpus.documents, place, unit)
-        rows = explorer.department_rows(loading.get().units, clauses, corpus.documents, place, unit)
-        summary = explorer.department_summary(match, corpus.documents) if match else ""
-        return rows, summary
-
-    def document_matrix(doc_id: str | None):
-        if not doc_id:
-            return (gr.Dropdown(choices=[], value=None), gr.Image(value=None, visible=False),
-                    gr.DownloadButton(value=None, interactive=False, visible=False), "", "")
-        doc_clauses = corpus.clauses_of(doc_id)
-        measures = gr.Dropdown(choices=explorer.measure_choices(doc_clauses), value=None)
-        m = explorer.build_matrix(doc_id, doc_clauses)
-        if m is None:
-            return (measures, gr.Image(value=None, visible=False), gr.DownloadButton(value=None, visible=False),
-                    f"**{explorer.DOC_NO_UNITS}**：《{documents[doc_id].short_name}》的措施没有印出“责任单位”。", "")
-        png = downloads.path(f"{doc_id}-matrix.png")
-        cjk = explorer.heatmap_png(m, png)
-        csv_path = explorer.write_csv(m, downloads.folder())
-        note = (f"《{documents[doc_id].short_name}》：{len(m.units)} 个责任单位 × {len(m.clause_ids)} 项措施，"
-                f"深色格表示该单位是该措施的责任单位；括号内为承担措施数。")
-        if not cjk:
-            note += "\n\n" + "；".join(f"{c} = {u}" for c, u in zip(explorer.unit_codes(m), m.units, strict=True))
-        return (measures, gr.Image(value=str(png), visible=True),
-                gr.DownloadButton(value=str(csv_path), interactive=True, visible=True), note, "")
-
-    def measure_units(clause_id: str | None) -> str:
-        clause = clauses.get(clause_id or "")
-        return explorer.measure_units_markdown(clause) if clause else ""
 
     # ------------------------------------------------------------------ document browser
 
@@ -256,10 +213,7 @@ def build_app(assistant: Assistant | Loading, settings: Settings | None = None) 
 
     def ask(question: str) -> dict:
         """Ask the policy documents; returns the JSON object of `policy-assistant ask --json` (CONTRACT.md)."""
-        try:
-            return loading.get().ask(question or "").to_json()
-        except UserError as exc:
-            raise gr.Error(str(exc), title="无法回答") from exc
+        return loading.get().ask(question).to_json()  # a non-string is a type error; errors shown by guard
 
     # ------------------------------------------------------------------ layout
 
@@ -313,31 +267,7 @@ def build_app(assistant: Assistant | Loading, settings: Settings | None = None) 
                 transcript = gr.State([])
 
             with gr.Tab("责任分工", id="explorer"):
-                gr.Markdown("按部门查看它承担的措施，按措施查看它的责任单位，或查看一份文件的部门 × 措施分工矩阵。")
-                with gr.Row(equal_height=False):
-                    with gr.Column(scale=2, min_width=300):
-                        dept_query = gr.Textbox(label="查找部门（可输入部分名称）", placeholder="如：市场监管局、公安局、海关",
-                                                elem_id="pa-dept-query")
-                        dept_find = gr.Button("查找", variant="primary", elem_id="pa-dept-find")
-                        dept_note = gr.Markdown(elem_id="pa-dept-note")
-                        dept_pick = gr.Radio(choices=[], label="部门（括号内为承担措施数）", visible=False, elem_id="pa-dept-pick")
-                    with gr.Column(scale=3):
-                        dept_summary = gr.Markdown(elem_id="pa-dept-summary")
-                        dept_table = gr.Dataframe(headers=["文件", "条款编号", "措施", "标题"], type="array",
-                                                  interactive=False, wrap=True, label="该部门承担的措施",
-                                                  column_widths=["32%", "26%", "12%", "30%"], elem_id="pa-dept-table")
-                gr.Markdown("---")
-                with gr.Row(equal_height=False):
-                    with gr.Column(scale=2, min_width=300):
-                        mx_doc = gr.Dropdown(doc_choices, value=None, label="选择文件", elem_id="pa-mx-doc")
-                        mx_measure = gr.Dropdown([], value=None, label="选择措施，查看其责任单位", elem_id="pa-mx-measure")
-                        mx_units = gr.Markdown(elem_id="pa-mx-units")
-                    with gr.Column(scale=3):
-                        mx_note = gr.Markdown("选择一份文件，查看它的部门 × 措施分工矩阵（可导出 CSV）。", elem_id="pa-mx-note")
-                        mx_image = gr.Image(type="filepath", label="部门 × 措施分工矩阵", interactive=False,
-                                            buttons=["download", "fullscreen"], visible=False, elem_id="pa-mx-image")
-                        mx_csv = gr.DownloadButton("导出矩阵（CSV）", value=None, interactive=False, size="sm",
-                                                   visible=False, elem_id="pa-mx-csv")
+                duties_tab.build(loading, downloads.folder, doc_choices)
 
             with gr.Tab("文件浏览", id="browse"):
                 br_doc = gr.Dropdown(doc_choices, value=None, label="选择文件", elem_id="pa-br-doc")
@@ -361,15 +291,11 @@ def build_app(assistant: Assistant | Loading, settings: Settings | None = None) 
         clear_filter.click(lambda: ([], []), None, [places_box, scope], queue=False, **quiet)
 
         cheap = {"concurrency_limit": None, **quiet}
-        dept_find.click(find_departments, dept_query, [dept_pick, dept_note, dept_table, dept_summary], **cheap)
-        dept_query.submit(find_departments, dept_query, [dept_pick, dept_note, dept_table, dept_summary], **cheap)
-        dept_pick.change(department_measures, dept_pick, [dept_table, dept_summary], **cheap)
-        mx_doc.change(document_matrix, mx_doc, [mx_measure, mx_image, mx_csv, mx_note, mx_units], **cheap)
-        mx_measure.change(measure_units, mx_measure, mx_units, **cheap)
         br_doc.change(open_document, br_doc, br_view, **cheap)
 
         gr.api(ask, api_name="ask", concurrency_id="assistant")
         app.load(page_drawn, None, None, queue=False, **quiet)
+    guard.catch_errors(app)
     return app
 
 
@@ -383,6 +309,8 @@ def launch(app: gr.Blocks, settings: Settings, *, host: str | None = None, port:
         share=False,
         prevent_thread_lock=True,
         quiet=True,
+        app_kwargs={"middleware": guard.middleware(settings)},
+        state_session_capacity=settings.sessions_kept,  # gradio keeps each API call's inputs as a session
         **page_options(settings),
     )
     return url
@@ -392,6 +320,8 @@ def mount(app: gr.Blocks, parent, settings: Settings):
     """The page at / of the caller's FastAPI app (`serve`: the HTTP API's), with the options of `launch`;
     the caller runs the server."""
     app.queue(max_size=settings.queue_size, default_concurrency_limit=CONCURRENCY)
+    app.state_session_capacity = settings.sessions_kept  # as launch's option (mount_gradio_app has none)
+    guard.protect(parent, settings)
     return gr.mount_gradio_app(parent, app, "/", server_name=settings.host, server_port=settings.port,
                                **page_options(settings))
 
@@ -401,7 +331,7 @@ def page_options(settings: Settings) -> dict:
     return dict(
         show_error=False,
         allowed_paths=None,
-        max_file_size="1mb",  # the page takes no uploads
+        max_file_size="1mb",  # the page takes no uploads (guard refuses the route)
         footer_links=[],  # the footer is English ("Use via API"); the API is in the README
         run_history=False,
         enable_monitoring=False,

@@ -3,12 +3,21 @@ to its full text (a plain HTML list: nothing to edit, the text next to the click
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from html import escape
 
 from index import Clause, Document
 
 from .render import chapter_heading, clause_text, units_line
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
+
+
+def md_escape(text: str) -> str:
+    """Policy text shown as Markdown literally (a 〔2021〕 or a * must not become markup)."""
+    return _MD_SPECIAL.sub(r"\\\1", text)
 
 
 def document_choices(documents: Sequence[Document]) -> list[tuple[str, str]]:
