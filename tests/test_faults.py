@@ -415,7 +415,7 @@ def test_a_long_chat_message_is_cut_before_it_is_shown(serve):
     shown = [m for m in out[1] if m["role"] == "user"][0]
     text = "".join(part.get("text", "") for part in shown["content"]) if isinstance(shown["content"], list) \
         else shown["content"]
-    assert len(text) == 500
+    assert len(text) <= 500 and "（共 100,000 字，已折叠）" in text  # its start and its end, folded
 
 
 @pytest.mark.slow
