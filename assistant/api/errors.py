@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..caps import json_type
 from ..errors import PolicyError
 
 DOCS_HINT = "接口说明见 /docs"
@@ -58,17 +59,17 @@ def validation_message(errors: Sequence[Mapping[str, Any]]) -> str:
             return f"请求体为空：请发送一个 JSON 对象（Content-Type: application/json），{DOCS_HINT}"
         if isinstance(e.get("input"), bytes | str):
             return f"请求体应为 JSON 对象：请加上请求头 Content-Type: application/json，{DOCS_HINT}"
-        return f"请求体应为 JSON 对象，而不是 {_json_type(e.get('input'))}：{DOCS_HINT}"
+        return f"请求体应为 JSON 对象，而不是 {json_type(e.get('input'))}：{DOCS_HINT}"
     if kind == "missing":
         return f"缺少字段 {field}：{DOCS_HINT}"
     if kind == "string_type":
-        return f"字段 {field} 应为字符串，而不是 {_json_type(e.get('input'))}"
+        return f"字段 {field} 应为字符串，而不是 {json_type(e.get('input'))}"
     if kind == "list_type":
-        return f"字段 {field} 应为列表，而不是 {_json_type(e.get('input'))}"
+        return f"字段 {field} 应为列表，而不是 {json_type(e.get('input'))}"
     if kind in ("bool_type", "bool_parsing"):
         return f"字段 {field} 应为 true 或 false"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
-        return f"字段 {field} 应为 JSON 对象，而不是 {_json_type(e.get('input'))}"
+        return f"字段 {field} 应为 JSON 对象，而不是 {json_type(e.get('input'))}"
     if kind in ("enum", "literal_error"):
         expected = str((e.get("ctx") or {}).get("expected", ""))
         choices = "、".join(re.findall(r"'([^']*)'", expected)) or expected
@@ -83,19 +84,3 @@ def _field(loc: Sequence[Any]) -> str:
     for part in loc:
         out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
     return out
-
-
-def _json_type(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "布尔值"
-    if isinstance(value, int | float):
-        return "数字"
-    if isinstance(value, str | bytes):
-        return "字符串"
-    if isinstance(value, list):
-        return "列表"
-    if isinstance(value, dict):
-        return "对象"
-    return type(value).__name__
