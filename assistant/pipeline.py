@@ -8,9 +8,11 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from functools import cached_property
+from pathlib import Path
 
 from index import Corpus, load_aliases, load_corpus
 from index.keyword import TokenMode, Tokenizer, idf_of
+from index.keyword_store import open_keyword_index
 from index.normalize import clean
 
 from . import compose
@@ -68,7 +70,11 @@ class Assistant:
         dense = self._dense_override
         if dense is None and self.settings.retrieval != "keyword":
             dense = self.dense_index.search
-        return Retriever(self.corpus.clauses, self.tokenizer, dense, dense_weight=self.settings.dense_weight)
+        clauses = self.corpus.clauses
+        self.keyword_index = open_keyword_index(Path(self.settings.data_dir), [c.clause_id for c in clauses],
+                                                [passage_text(c) for c in clauses], self.tokenizer)
+        return Retriever(clauses, self.tokenizer, dense, dense_weight=self.settings.dense_weight,
+                         bm25=self.keyword_index.index)
 
     def warm_up(self) -> None:
         """Load what the first question would (jieba, the embedder, the index, the LLM client)."""

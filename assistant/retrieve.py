@@ -52,11 +52,11 @@ def rrf(rankings: Sequence[Sequence[str]], weights: Sequence[float], k: int = 60
 class Retriever:
     def __init__(self, clauses: Sequence[Clause], tokenizer: Tokenizer, dense: DenseSearch | None,
                  depth: int = 30, keyword_weight: float = 1.0, dense_weight: float = 0.1,
-                 weak_keyword: float = 0.15):
+                 weak_keyword: float = 0.15, bm25: BM25Index | None = None):
         self.clauses = {c.clause_id: c for c in clauses}
         self.order = [c.clause_id for c in clauses]
         self.tokenizer = tokenizer
-        self.bm25 = BM25Index.build(self.order, (tokenizer(passage_text(c)) for c in clauses))
+        self.bm25 = bm25 or BM25Index.build(self.order, (tokenizer(passage_text(c)) for c in clauses))
         self._rows_of_doc: dict[str, np.ndarray] = {}
         for row, c in enumerate(clauses):
             self._rows_of_doc.setdefault(c.doc_id, []).append(row)
