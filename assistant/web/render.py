@@ -6,7 +6,6 @@ Pure functions over the answer and the corpus records, so they are tested with l
 from __future__ import annotations
 
 import html
-import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
@@ -14,6 +13,7 @@ from index import Clause, Document
 from index.numerals import int_to_chinese
 
 from ..answer import Answer, Citation
+from ..cite import locate
 
 NO_UNITS = "本文件未列明该条的责任单位"
 
@@ -30,23 +30,6 @@ def measure_heading(clause: Clause) -> str:
     if clause.measure:
         return f"{clause.measure_label}{clause.title}"
     return "本章正文" if clause.chapter else "文件头与前言"
-
-
-def locate(text: str, quote: str) -> tuple[int, int] | None:
-    """Where `quote` sits in `text`: exactly, or ignoring white space (a quote is verbatim, but
-    a clause's text may keep spaces that a quote dropped)."""
-    if not quote:
-        return None
-    at = text.find(quote)
-    if at >= 0:
-        return at, at + len(quote)
-    squeezed = [i for i, ch in enumerate(text) if not ch.isspace()]
-    flat = "".join(text[i] for i in squeezed)
-    q = re.sub(r"\s+", "", quote)
-    at = flat.find(q) if q else -1
-    if at < 0:
-        return None
-    return squeezed[at], squeezed[at + len(q) - 1] + 1
 
 
 def highlight_html(text: str, quote: str) -> str:
