@@ -20,6 +20,8 @@ from index import Clause
 from index.keyword import BM25Index, Tokenizer
 from index.normalize import normalise
 
+from .substrings import SubstringIndex
+
 # (query text, k, allowed doc ids or None) → [(clause_id, cosine)] best first
 DenseSearch = Callable[[str, int, Sequence[str] | None], list[tuple[str, float]]]
 
@@ -64,11 +66,8 @@ class Retriever:
         self.dense = dense
         self.depth = depth
         # measure titles (and chapter titles of .0 texts) a question may quote: 加强组织领导
-        self._titles: dict[str, list[tuple[int, str, str]]] = {}
-        for pos, c in enumerate(clauses):
-            if len(c.title) >= 4:
-                self._titles.setdefault(normalise(c.title), []).append((pos, c.clause_id, c.doc_id))
-        self._title_lengths = sorted({len(t) for t in self._titles}, reverse=True)
+        self._titles = SubstringIndex((normalise(c.title), (pos, c.clause_id, c.doc_id))
+                                      for pos, c in enumerate(clauses) if len(c.title) >= 4)
         self.weights = (keyword_weight, dense_weight)
         self.weak_keyword = weak_keyword
 
@@ -116,10 +115,8 @@ class Retriever:
         The question's substrings are looked up, so the cost follows the question, not the corpus."""
         norm = normalise(text)
         out: list[str] = []
-        for n in self._title_lengths:
-            hits = []
-            for t in {norm[i : i + n] for i in range(len(norm) - n + 1)} & self._titles.keys():
-                hits += [(pos, cid) for pos, cid, doc in self._titles[t] if not doc_ids or doc in doc_ids]
+        for titles in self._titles.found(norm):
+            hits = [(pos, cid) for t in titles for pos, cid, doc in self._titles.values[t] if not doc_ids or doc in doc_ids]
             out += [cid for _, cid in sorted(hits)]
         return out
 

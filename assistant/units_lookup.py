@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 from index import Clause
 
+from .substrings import SubstringIndex
+
 _PREFIX = re.compile(r"^(市委|市人民|市)")
 _SUFFIX = re.compile(r"(委员会|办公室|中心支行|支行|局|委|办|院|部|厅|会)$")
 
@@ -61,26 +63,25 @@ class UnitDirectory:
                     for key in name_keys(form, city):
                         self._keys.append((key.lower(), doc_id, unit))
         self._keys.sort(key=lambda t: -len(t[0]))
-        self._by_key: dict[str, list[tuple[int, str, str]]] = {}
+        self._by_key = SubstringIndex((key, (pos, doc_id, unit)) for pos, (key, doc_id, unit) in enumerate(self._keys))
         self._by_key_doc: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
         for pos, (key, doc_id, unit) in enumerate(self._keys):
-            self._by_key.setdefault(key, []).append((pos, doc_id, unit))
             self._by_key_doc.setdefault((key, doc_id), []).append((pos, doc_id, unit))
-        self._key_lengths = sorted({len(k) for k in self._by_key}, reverse=True)
 
     def find(self, text: str, doc_ids: Iterable[str] = ()) -> list[UnitMatch]:
         """Units the text names, longest match first; limited to doc_ids when given.
         The text's substrings are looked up, so the cost follows the text, not the corpus."""
         allowed = set(doc_ids)
         text = text.lower()
-        for n in self._key_lengths:
+        for keys in self._by_key.found(text):
             hits = []
-            for k in {text[i : i + n] for i in range(len(text) - n + 1)} & self._by_key.keys():
-                if allowed and len(allowed) < len(self._by_key[k]):
+            for k in keys:
+                entries = self._by_key.values[k]
+                if allowed and len(allowed) < len(entries):
                     for d in allowed:
                         hits += [(p, doc, unit, k) for p, doc, unit in self._by_key_doc.get((k, d), ())]
                 else:
-                    hits += [(p, doc, unit, k) for p, doc, unit in self._by_key[k] if not allowed or doc in allowed]
+                    hits += [(p, doc, unit, k) for p, doc, unit in entries if not allowed or doc in allowed]
             if hits:
                 out, seen = [], set()
                 for _, doc, unit, k in sorted(hits):
