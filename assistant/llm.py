@@ -12,7 +12,8 @@ Chinese that the caller shows when it falls back to the extractive answer.
 - `stream_answer(...)`: text deltas from `langchain_openai.ChatOpenAI` in
   streaming mode; raises `LLMError` on any endpoint failure and when the
   overall deadline `cfg.timeout_s` passes (a slow trickle of tokens too).
-- `generate_answer(...)`: collects the stream, runs the citation check.
+- `checked_stream(...)`: yields the deltas, then returns the checked result.
+- `generate_answer(...)`: the same, collected.
 
 No retries (the fallback is the caller's job and must be fast) and no LangSmith
 tracing: every call runs under `langsmith.tracing_context(enabled=False)`,
@@ -27,7 +28,7 @@ import re
 import string
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -43,6 +44,7 @@ __all__ = [
     "PromptError",
     "Prompts",
     "build_messages",
+    "checked_stream",
     "format_sources",
     "generate_answer",
     "load_prompts",
@@ -97,7 +99,6 @@ class LLMResult:
     used: list[int] = field(default_factory=list)
     ok: bool = False
     reason: str = ""  # empty when ok; else why, in Chinese, to show the user
-    abstained: bool = False  # the model said the sources do not cover the question
     check: CheckResult | None = None  # details (unknown markers, failed quotes)
     elapsed_s: float = 0.0
 
@@ -340,14 +341,15 @@ def stream_answer(
 _THINK = re.compile(r"^\s*<think>.*?</think>\s*", re.DOTALL)
 
 
-def generate_answer(
+def checked_stream(
     question: str,
     sources: Sequence[Source],
     cfg: LLMConfig,
     prompts: Prompts,
-    on_delta: Callable[[str], None] | None = None,
-) -> LLMResult:
-    """Stream an answer (deltas to `on_delta`), then check its citations. Never raises.
+) -> Generator[str, None, LLMResult]:
+    """Yield the answer's text deltas as they arrive, then return the checked LLMResult
+    (`result = yield from checked_stream(...)`). Never raises for the endpoint's sake: the HTTP
+    work runs in `stream_answer`'s one worker thread, this generator in the caller's.
 
     ok=False, with a reason in Chinese, on endpoint errors, the deadline
     (cfg.timeout_s overall), empty output, an abstention, an answer without a
@@ -364,12 +366,11 @@ def generate_answer(
     try:
         for delta in stream_answer(question, sources, cfg, prompts):
             parts.append(delta)
-            if on_delta is not None:
-                on_delta(delta)
+            yield delta
     except LLMError as e:
         log.warning("LLM answer failed (%s): %s", e.kind, e.__cause__ or e)
         return done(text="", reason=e.reason)
-    except Exception as e:  # noqa: BLE001 - e.g. on_delta failed
+    except Exception as e:  # noqa: BLE001 - e.g. the consumer's handling of a delta failed
         log.exception("LLM answer failed")
         return done(text="", reason=f"大模型回答处理出错（{type(e).__name__}）" + _FALLBACK)
 
@@ -382,13 +383,30 @@ def generate_answer(
     if chk.failed_quotes:
         reason = "大模型回答中的引文与原文不符" + _FALLBACK
     elif ABSTAIN_PHRASE in chk.text:
-        return done(
-            text=chk.text,
-            used=chk.used,
-            reason="大模型认为这些文件没有涉及该问题" + _FALLBACK,
-            abstained=True,
-            check=chk,
-        )
+        reason = "大模型认为这些文件没有涉及该问题" + _FALLBACK
     else:
         reason = "大模型回答没有标注有效的来源" + _FALLBACK
     return done(text=chk.text, used=chk.used, reason=reason, check=chk)
+
+
+def generate_answer(
+    question: str,
+    sources: Sequence[Source],
+    cfg: LLMConfig,
+    prompts: Prompts,
+    on_delta: Callable[[str], None] | None = None,
+) -> LLMResult:
+    """`checked_stream`, collected: deltas go to `on_delta`. Never raises (a failing `on_delta` too)."""
+    stream = checked_stream(question, sources, cfg, prompts)
+    while True:
+        try:
+            delta = next(stream)
+        except StopIteration as stop:
+            return stop.value
+        if on_delta is not None:
+            try:
+                on_delta(delta)
+            except Exception as e:  # noqa: BLE001 - reported as the answer's failure
+                stream.close()
+                log.exception("LLM answer failed")
+                return LLMResult(text="", reason=f"大模型回答处理出错（{type(e).__name__}）" + _FALLBACK)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import queue
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
@@ -100,6 +99,17 @@ class Assistant:
     def ask(self, question: str, history: Sequence[str] = (), *, intent: Intent | None = None,
             doc_ids: Sequence[str] = (), mode: Mode | None = None,
             on_delta: Callable[[str], None] | None = None) -> Answer:
+        steps = self._steps(question, history, intent=intent, doc_ids=doc_ids, mode=mode)
+        for item in steps:
+            if isinstance(item, Answer):
+                return item
+            if on_delta is not None:
+                on_delta(item)
+        raise AssertionError("unreachable: _steps ends with the answer")
+
+    def _steps(self, question: str, history: Sequence[str], *, intent: Intent | None = None,
+               doc_ids: Sequence[str] = (), mode: Mode | None = None) -> Iterator[str | Answer]:
+        """The LLM's text deltas as they arrive (none without an LLM), then the Answer."""
         t0 = time.perf_counter()
         q = self.understand(question, history)
         if doc_ids:
@@ -109,7 +119,7 @@ class Assistant:
         t1 = time.perf_counter()
         answer = self._answer(q, mode)
         if self.settings.llm_enabled:
-            answer = self._generated(q, answer, on_delta)
+            answer = yield from self._generated(q, answer)
         t2 = time.perf_counter()
         answer.question = clean(question)  # as asked, minus invisible characters and lone surrogates
         answer.rewritten = q.question if q.question != answer.question[: len(q.question)] else ""
@@ -120,7 +130,7 @@ class Assistant:
             answer.notice = (answer.notice + " " if answer.notice else "") + \
                 f"问题过长，只按前 {self.settings.max_question_chars} 个字检索。"
         answer.timings_ms = {"understand": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
-        return answer
+        yield answer
 
     def rank(self, question: str, history: Sequence[str] = (), *, mode: Mode | None = None) -> list[str]:
         """Clause ids best first, as the answer would cite them, then the rest of the search
@@ -134,8 +144,9 @@ class Assistant:
 
     def ask_stream(self, question: str, history: Sequence[str] = (), **kw) -> Iterator[tuple[str, Answer | None]]:
         """Yields (text so far, None) while the answer is written, then (final text, Answer).
-        With an LLM the text is the model's stream; if its answer fails the checks, the final
-        text is the extractive answer, which replaces what was streamed."""
+        With an LLM the text is the model's stream (read in the caller's thread; the HTTP work runs
+        in the LLM module's one worker thread); if its answer fails the checks, the final text is
+        the extractive answer, which replaces what was streamed."""
         if not self.settings.llm_enabled:
             answer = self.ask(question, history, **kw)
             text, step = answer.answer, 12
@@ -143,25 +154,13 @@ class Assistant:
                 yield text[:i], None
             yield text, answer
             return
-        deltas: queue.Queue = queue.Queue()
-        box: dict[str, Answer | BaseException] = {}
-
-        def work() -> None:
-            try:
-                box["answer"] = self.ask(question, history, on_delta=deltas.put, **kw)
-            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-                box["answer"] = exc
-            deltas.put(None)
-
-        threading.Thread(target=work, daemon=True).start()
         text = ""
-        while (delta := deltas.get()) is not None:
-            text += delta
+        for item in self._steps(question, history, **kw):
+            if isinstance(item, Answer):
+                yield item.answer, item
+                return
+            text += item
             yield text, None
-        result = box["answer"]
-        if isinstance(result, BaseException):
-            raise result
-        yield result.answer, result
 
     def _answer(self, q: Query, mode: Mode | None, allow_abstain: bool = True) -> Answer:
         ctx, k = self.ctx, self.settings.top_k
@@ -206,17 +205,17 @@ class Assistant:
         prepare(cfg)
         return cfg, prompts
 
-    def _generated(self, q: Query, base: Answer, on_delta: Callable[[str], None] | None) -> Answer:
-        """The LLM's answer over the clauses the extractive answer cites, checked; on any
-        failure the extractive answer, saying why."""
+    def _generated(self, q: Query, base: Answer) -> Generator[str, None, Answer]:
+        """The LLM's answer over the clauses the extractive answer cites, streamed, then checked;
+        on any failure the extractive answer, saying why."""
         if base.abstained or not base.citations or base.intent in (Intent.DEPARTMENT, Intent.CLAUSE_REF):
             return base  # declining and complete lists are not the model's to rewrite
         from .cite import Source  # noqa: PLC0415
-        from .llm import generate_answer  # noqa: PLC0415
+        from .llm import checked_stream  # noqa: PLC0415
 
         cfg, prompts = self._llm
         sources = [Source(c.n, c.clause_id, c.label, self.ctx.clauses[c.clause_id].text) for c in base.citations]
-        result = generate_answer(q.question, sources, cfg, prompts, on_delta)
+        result = yield from checked_stream(q.question, sources, cfg, prompts)
         if not result.ok:
             base.mode = "extractive-fallback"
             base.notice = result.reason
