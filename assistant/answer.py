@@ -40,7 +40,8 @@ class Answer:
     department: str = ""  # for DEPARTMENT answers: the matched department
     rewritten: str = ""  # the question as searched, after follow-up rewriting
     mode: str = "extractive"  # "extractive", "llm", or "extractive-fallback"
-    notice: str = ""  # e.g. why the LLM answer fell back
+    notice: str = ""  # e.g. why the LLM answer fell back, or that the point is not clearly covered
+    confidence: float = 1.0  # 0‥1, how well the cited clauses cover the question (0 when declined)
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict:

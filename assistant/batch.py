@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from .answer import Answer
 from .errors import UserError
 
 
@@ -62,6 +63,17 @@ def read_lines(raw: bytes) -> Iterator[BatchLine]:
         yield BatchLine(number, id=qid, question=question, history=tuple(history))
 
 
+def answer_line(line: BatchLine, ask: Callable[[str, Sequence[str]], Answer]) -> dict:
+    """The output record of one input line (the CLI's and the HTTP API's): its answer plus its id,
+    or an error record."""
+    if line.error:
+        return {"id": line.id, "error": line.error}
+    try:
+        return {"id": line.id, **ask(line.question, line.history).to_json()}
+    except UserError as exc:
+        return {"id": line.id, "error": f"第 {line.number} 行：{exc}"}
+
+
 def run_batch(input_path: str, output_path: str, assistant) -> int:
     try:
         raw = sys.stdin.buffer.read() if input_path == "-" else open(input_path, "rb").read()
@@ -74,13 +86,7 @@ def run_batch(input_path: str, output_path: str, assistant) -> int:
     ok = failed = 0
     with out if out is not sys.stdout else contextlib.nullcontext(out):
         for line in read_lines(raw):
-            if line.error:
-                record = {"id": line.id, "error": line.error}
-            else:
-                try:
-                    record = {"id": line.id, **assistant.ask(line.question, line.history).to_json()}
-                except UserError as exc:
-                    record = {"id": line.id, "error": f"第 {line.number} 行：{exc}"}
+            record = answer_line(line, assistant.ask)
             failed += "error" in record
             ok += "error" not in record
             out.write(json.dumps(record, ensure_ascii=False) + "\n")

@@ -182,6 +182,8 @@ def abstain(ctx: Context, q: Query, nearest: Clause | None, reason: str = "") ->
     covered = "、".join(dict.fromkeys(d.place for d in ctx.documents.values()))
     if q.foreign_places:
         text = f"这些文件是{covered}的政策，没有涉及{'、'.join(q.foreign_places)}的规定。"
+        if q.scope_note:
+            text += f"（{q.scope_note}。）"
     elif MONEY_ASK.search(q.norm):
         text = "这些文件没有规定具体的金额或收费标准，无法回答这个问题。"
     else:

@@ -17,6 +17,7 @@ from index.normalize import clean, normalise
 from index.numerals import CHINESE_NUMERAL_CHARS, read_number
 
 from .answer import Intent
+from .places import Gazetteer, PlaceResolver
 from .spelling import Speller
 from .units_lookup import UnitDirectory, UnitMatch
 
@@ -38,6 +39,15 @@ _COMPARE = re.compile(r"比较|对比|相比|比起|不同|区别|差异|异同|
 _WHO = re.compile(r"责任单位|有没有责任|有责任吗|什么责任|负有责任|牵头单位|负责单位|哪些部门|哪个部门|什么部门|哪些单位|哪个单位|哪家单位|由谁|谁负责|谁来|谁管|归谁|主管部门|由哪|哪些机构负责|who\b|which (?:department|agenc|unit|bod)|responsible")
 _DEPT_ASK = re.compile(r"负责|承担|牵头|参与|职责|分工|任务|涉及|担任|管哪些|管什么|responsible for|in charge")
 _FACT = re.compile(r"多少|几个|几家|几年|哪一年|哪年|何时|什么时候|时间|日期|目标|文号|字号|编号|发文|印发|比例|百分|达到|亿元|万元|数量|几项|截至|到哪|how (?:much|many)|when|what year|target|number|date")
+_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[(（]\d{4}[〕\])）]\s*\d{1,4}\s*号")
+# A named regulation: in 《》, or headed by a place (安徽省知识产权保护条例)
+_REGULATION = re.compile(r"《([^》]{4,40})》|((?:[\u4e00-\u9fff]{2,6}?(?:省|市|区|县))[\u4e00-\u9fff]{2,16}(?:条例|办法|细则))")
+# The document itself, not its measures: its number, date, issuer, what it rests on, its preamble.
+_ABOUT_DOCUMENT = re.compile(r"文号|字号|编号|发文|印发|发布|落款|日期|哪天|哪一天|哪年出|何时出台|什么时候出|哪个机关|哪些机关|哪个部门印发|"
+                             r"谁发的|谁印发|联合印发|发文单位|制定依据|依据的?(?:是|哪)|根据(?:什么|哪)|附件|前言|开头|通知|"
+                             r"document number|issued|issuer")
+# Targets: what a document aims at, and by when (目标, 到哪年, 达到什么水平)
+_TARGET_ASK = re.compile(r"目标|到哪年|到哪一年|哪一年|哪年|时间节点|什么水平|达到什么|要达到|定到|定了什么|\btargets?\b|\bgoals?\b|\baims?\b|by when|what year")
 _PLAIN_CLAUSE_ASK = re.compile(r"讲的是什么|讲了什么|说的是什么|是什么内容|内容是什么|说了什么|原文|全文|讲什么|写了什么|具体内容")
 
 
@@ -48,6 +58,7 @@ class Query:
     doc_ids: tuple[str, ...] = ()  # documents the question names; empty = all
     places: tuple[str, ...] = ()  # corpus places named, in order of mention
     foreign_places: tuple[str, ...] = ()  # places named that no document covers
+    scope_note: str = ""  # for such a place: which part of its region the corpus covers
     units: tuple[UnitMatch, ...] = ()
     clause_refs: tuple[str, ...] = ()
     intent: Intent = Intent.LOOKUP
@@ -56,6 +67,10 @@ class Query:
     unknown_terms: tuple[str, ...] = ()  # nouns the corpus never uses (天气, 营业执照 …)
     unknown_focus: bool = False  # …and one of them is what the question asks for (…的网址是多少？)
     corrections: tuple[tuple[str, str], ...] = ()  # homophone typos fixed: (as typed, as meant)
+    speaks_of_ip: bool = True  # names an IP right or an everyday word for one (商标, 山寨, 没授权)
+    foreign_documents: tuple[str, ...] = ()  # document numbers or regulations cited that the corpus lacks
+    about_document: bool = False  # asks about the document itself (number, date, issuer): the front matter answers
+    asks_target: bool = False  # asks what is aimed at, or by when: clauses that set targets answer
     tokens: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -90,6 +105,7 @@ class CorpusView:
         words = {w for c in clauses for w in _words(normalise(c.body))}
         words |= {w[i : i + 2] for w in list(words) if len(w) == 4 for i in (0, 2)}
         words |= named_things([self._corpus_text if isinstance(self._corpus_text, str) else self._corpus_text.text])
+        self.places = PlaceResolver(self.documents, Gazetteer.bundled(self._corpus_text))
         self._corpus_text = CorpusText(self._corpus_text)
         self.speller = Speller.build(self._corpus_text, words, is_common_word)
         self._place = {d.doc_id: d.place for d in self.documents}
@@ -121,16 +137,41 @@ class CorpusView:
             docs = [d for d, terms in self._distinct.items() if any(t in norm for t in terms if len(t) >= 4)]
         return docs, [p for _, p in sorted(places)]
 
-    def foreign_places(self, norm: str, named: Sequence[str]) -> list[str]:
-        """Places the question names that appear nowhere in the corpus (北京, 上海 …)."""
-        if any("\u4e00" <= ch <= "\u9fff" for ch in norm):
-            out = []
-            for word, flag in _posseg(norm):
-                if flag == "ns" and len(word) >= 2 and word not in self._corpus_text and word not in self._provinces:
-                    if not any(word in n or n in word for n in named):
-                        out.append(word)
-            return out
-        return []
+    def read_places(self, norm: str, docs: list[str], places: list[str]) -> tuple[list[str], list[str], list[str], str]:
+        """Districts and counties of covered cities (罗山县 → 信阳), and places no document
+        covers (洛阳, 合肥包河区), from the gazetteer: (doc ids, places, outside, scope note)."""
+        reading = self.places.read(norm)
+        docs = [d for d in docs if d not in reading.excluded]
+        places = [p for p in places if any(self._place[d] == p for d in docs)]
+        named_places = set(places)
+        for doc_id in reading.doc_ids:
+            place = self._place[doc_id]
+            if place in named_places:
+                continue  # the place is named already, its documents narrowed by title words
+            mine = [d for d in reading.doc_ids if self._place[d] == place]
+            narrowed = [d for d in mine if any(t in norm for t in self._distinct.get(d, ()))]
+            docs += [d for d in narrowed or mine if d not in docs]
+            places.append(place)
+            named_places.add(place)
+        return docs, places, list(reading.outside), reading.scope_note
+
+    def speaks_of_ip(self, norm: str) -> bool:
+        """Evidence the question is about IP at all: a policy term of the family, or an everyday
+        or English word the glossary maps to one."""
+        return bool(expansions(norm)) or any(t in norm for t in _policy_terms())
+
+    def foreign_documents(self, norm: str) -> list[str]:
+        """Documents the question cites by number (豫办〔2020〕21号) or as a named regulation
+        (《安徽省知识产权保护条例》) that no document of the corpus prints."""
+        out = []
+        for m in _DOC_NUMBER.finditer(norm):
+            if m.group(0) not in self._corpus_text:
+                out.append(m.group(0))
+        for m in _REGULATION.finditer(norm):
+            name = m.group(1) or m.group(2)
+            if len(name) >= 6 and name not in self._corpus_text:
+                out.append(name)
+        return out
 
     def unknown_terms(self, norm: str) -> list[str]:
         """Nouns of the question that no document uses, even piecewise (every two-character
@@ -162,10 +203,11 @@ def understand(question: str, view: CorpusView, max_chars: int = 500) -> Query:
     truncated = len(text) > max_chars
     text = text[:max_chars]
     norm = normalise(text)
-    norm, corrections = _fix_typos(norm, view)
+    mentions = view.places.gazetteer.find(norm)
+    norm, corrections = _fix_typos(norm, view, protected=[m[0] for m in mentions])  # 惠济区 is no typo of 惠企
     english = _is_english(norm)
     doc_ids, places = view.docs_named(norm)
-    foreign = view.foreign_places(norm, places)
+    doc_ids, places, foreign, scope_note = view.read_places(norm, doc_ids, places)
     units = tuple(view.units.find(norm, doc_ids))
     unknown = view.unknown_terms(norm)
     refs = tuple(_clause_refs(norm, view, doc_ids))
@@ -178,6 +220,7 @@ def understand(question: str, view: CorpusView, max_chars: int = 500) -> Query:
         doc_ids=tuple(doc_ids),
         places=tuple(places),
         foreign_places=tuple(foreign),
+        scope_note=scope_note,
         units=units,
         clause_refs=refs,
         intent=intent,
@@ -187,6 +230,10 @@ def understand(question: str, view: CorpusView, max_chars: int = 500) -> Query:
         unknown_focus=any(view.is_focus(norm, t) for t in unknown),
         corrections=tuple(corrections),
         tokens=tuple(view.tokenizer(" ".join([norm, *expansions(norm)]))),
+        speaks_of_ip=view.speaks_of_ip(norm),
+        about_document=bool(_ABOUT_DOCUMENT.search(norm)),
+        asks_target=bool(_TARGET_ASK.search(norm)),
+        foreign_documents=tuple(view.foreign_documents(norm)),
     )
 
 
@@ -203,9 +250,11 @@ def named_things(texts, pieces: bool = True) -> set[str]:
     return out
 
 
-def _fix_typos(norm: str, view: CorpusView) -> tuple[str, list[tuple[str, str]]]:
+def _fix_typos(norm: str, view: CorpusView, protected: Sequence[str] = ()) -> tuple[str, list[tuple[str, str]]]:
     fixes = []
     for word, _flag in _posseg(norm):
+        if any(word in p or p in word for p in protected):
+            continue
         meant = view.speller.correct(word)
         if meant:
             fixes.append((word, meant))
@@ -299,6 +348,14 @@ def _posseg(text: str) -> tuple[tuple[str, str], ...]:
 def _ascii_find(text: str, name: str) -> int:
     m = re.search(rf"\b{re.escape(name)}\b", text)
     return m.start() if m else -1
+
+
+@lru_cache(maxsize=1)
+def _policy_terms() -> tuple[str, ...]:
+    from index.keyword import TERMS_FILE  # noqa: PLC0415
+
+    lines = TERMS_FILE.read_text(encoding="utf-8").splitlines()
+    return tuple(normalise(t.strip()) for t in lines if t.strip() and not t.startswith("#"))
 
 
 @lru_cache(maxsize=1)

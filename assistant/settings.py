@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     host: str = Field("127.0.0.1", description="Chat page bind address")
     port: int = Field(7860, ge=0, le=65535, description="Chat page port")
     queue_size: int = Field(16, ge=1, description="Chat requests waiting at most; beyond it users see a busy message")
+    api_key: str | None = Field(
+        None, description="Bearer key the HTTP API (/api, /v1) requires; unset = no key (serve warns when bound beyond loopback)")
+    api_max_body_bytes: int = Field(
+        1_048_576, ge=1024, description="Largest HTTP API request body (a batch included); larger ones get HTTP 413")
 
     @field_validator("embedder")
     @classmethod

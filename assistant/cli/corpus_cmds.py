@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from index import Clause, Corpus, load_corpus
+from index import Clause, Corpus, Document, load_corpus
 from index.numerals import int_to_chinese
 
 from ..errors import UserError
@@ -68,8 +68,7 @@ def cmd_docs(args: argparse.Namespace, settings: Settings) -> int:
     corpus = load_corpus(settings.seeds_dir)
     for doc in corpus.documents:
         if args.json:
-            record = {**doc.__dict__, "clauses": len(corpus.clauses_of(doc.doc_id))}
-            print(json.dumps(record, ensure_ascii=False))
+            print(json.dumps(_document_record(doc, corpus), ensure_ascii=False))
         else:
             print(f"{doc.doc_id}\t{doc.place}\t{doc.number or '—'}\t{doc.date or '—'}\t{doc.title}")
     return 0
@@ -97,6 +96,10 @@ def table_of_contents(corpus: Corpus, doc_id: str) -> str:
 
 def _contract_record(c: Clause) -> dict:
     return {k: v for k, v in c.to_json().items() if k in ("clause_id", "doc_id", "label", "title", "text", "units")}
+
+
+def _document_record(doc: Document, corpus: Corpus) -> dict:
+    return {**doc.__dict__, "clauses": len(corpus.clauses_of(doc.doc_id))}
 
 
 def _unknown_doc(doc_id: str, corpus: Corpus) -> str:

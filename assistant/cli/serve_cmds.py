@@ -15,7 +15,7 @@ from ..settings import Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("serve", help="启动问答网页（默认只监听本机 127.0.0.1:7860），并提供 /ask 接口")
+    p = sub.add_parser("serve", help="启动问答网页（默认只监听本机 127.0.0.1:7860），并提供 /ask 接口和 HTTP API（/api、/v1）")
     p.add_argument("--host", default=None, help="监听地址（默认 127.0.0.1，仅本机可访问；env POLICY_HOST）")
     p.add_argument("--port", type=int, default=None, help="端口（默认 7860；env POLICY_PORT）")
     p.set_defaults(handler=cmd_serve)
@@ -37,20 +37,26 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     failed: list[BaseException] = []
     warm = threading.Thread(target=_load, args=(Assistant, settings, loaded, failed), name="warm-up", daemon=True)
     warm.start()
-    from ..web import build_app, launch  # noqa: PLC0415 - gradio loads only for this command
+    from ..web import build_app  # noqa: PLC0415 - gradio loads only for this command
 
     warm.join()
     if failed:
         raise failed[0]
     assistant = loaded[0]
-    app = build_app(assistant, settings)
+    # --- the page mounted on the HTTP API (assistant/api), one server on one port
+    from ..api import HttpServer, exposure_warning  # noqa: PLC0415
+
+    app = HttpServer(build_app(assistant, settings), assistant, settings)
     try:
-        url = launch(app, settings)
-    except OSError as exc:  # gradio: "Cannot find empty port in range"
+        url = app.start()
+    except OSError as exc:  # the port was taken meanwhile, or the address is not this machine's
         raise _port_error(settings.host, settings.port) from exc
     print(f"问答网页已就绪（{time.perf_counter() - t0:.1f} 秒）：{url}", flush=True)
-    print(f"API：gradio_client.Client(\"{url}\").predict(\"问题\", api_name=\"/ask\")；按 Ctrl+C 停止。",
-          file=sys.stderr, flush=True)
+    print(f"API：gradio_client.Client(\"{url}\").predict(\"问题\", api_name=\"/ask\")；"
+          f"HTTP 接口 {url}api/ask、OpenAI 兼容 {url}v1，说明见 {url}docs；按 Ctrl+C 停止。", file=sys.stderr, flush=True)
+    if warning := exposure_warning(settings):
+        print(warning, file=sys.stderr, flush=True)
+    # --- end of the HTTP API's mounting point
     signal.signal(signal.SIGTERM, _interrupt)  # `kill`: close cleanly too (temp downloads removed)
     try:
         while app.is_running:
@@ -58,7 +64,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     except KeyboardInterrupt:
         print("已停止。", file=sys.stderr)
     finally:
-        app.close(verbose=False)
+        app.close()
     return 0
 
 

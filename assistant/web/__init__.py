@@ -3,7 +3,7 @@ and the `/ask` API endpoint of CONTRACT.md."""
 
 from __future__ import annotations
 
-__all__ = ["build_app", "launch"]
+__all__ = ["build_app", "launch", "mount"]
 
 
 def __getattr__(name: str):

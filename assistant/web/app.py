@@ -353,6 +353,22 @@ def launch(app: gr.Blocks, settings: Settings, *, host: str | None = None, port:
         share=False,
         prevent_thread_lock=True,
         quiet=True,
+        **page_options(),
+    )
+    return url
+
+
+def mount(app: gr.Blocks, parent, settings: Settings):
+    """The page at / of the caller's FastAPI app (`serve`: the HTTP API's), with the options of `launch`;
+    the caller runs the server."""
+    app.queue(max_size=settings.queue_size, default_concurrency_limit=CONCURRENCY)
+    return gr.mount_gradio_app(parent, app, "/", server_name=settings.host, server_port=settings.port,
+                               **page_options())
+
+
+def page_options() -> dict:
+    """What `launch` and `mount` share: the safety options, theme, CSS and head."""
+    return dict(
         show_error=False,
         allowed_paths=None,
         max_file_size="1mb",  # the page takes no uploads
@@ -366,4 +382,3 @@ def launch(app: gr.Blocks, settings: Settings, *, host: str | None = None, port:
         css=CSS,
         head=HEAD,
     )
-    return url
