@@ -38,8 +38,7 @@ class Hit:
     score: float  # fused score, for ranking
     keyword: float = 0.0  # BM25, normalised by the query's idf mass (0‥~1)
     dense: float = 0.0  # cosine similarity
-    keyword_rank: int | None = None
-    dense_rank: int | None = None
+    dense_rank: int | None = None  # None: the dense side did not return it
 
 
 def rrf(rankings: Sequence[Sequence[str]], weights: Sequence[float], k: int = 60) -> dict[str, float]:
@@ -83,7 +82,6 @@ class Retriever:
             kw = [(cid, s / norm) for cid, s in self.bm25.top(tokens, depth, allowed)]
         if mode in (Mode.HYBRID, Mode.DENSE) and self.dense is not None:
             dn = self.dense(text, depth, list(doc_ids) or None)
-        kw_rank = {cid: r for r, (cid, _) in enumerate(kw, start=1)}
         dn_rank = {cid: r for r, (cid, _) in enumerate(dn, start=1)}
         kw_score, dn_score = dict(kw), dict(dn)
         titled = [] if mode is Mode.DENSE else self.title_matches(text, doc_ids)
@@ -98,7 +96,7 @@ class Retriever:
             fused = rrf([titled, [c for c, _ in kw], [c for c, _ in dn]], (2.0, wk, wd), k=10)
         ranked = sorted(fused, key=lambda cid: -fused[cid])[:k]
         return [
-            Hit(cid, fused[cid], kw_score.get(cid, 0.0), dn_score.get(cid, 0.0), kw_rank.get(cid), dn_rank.get(cid))
+            Hit(cid, fused[cid], kw_score.get(cid, 0.0), dn_score.get(cid, 0.0), dn_rank.get(cid))
             for cid in ranked
         ]
 

@@ -94,9 +94,6 @@ class UnitDirectory:
     def clauses_of(self, doc_id: str, unit: str) -> list[str]:
         return list(self.by_doc.get(doc_id, {}).get(unit, []))
 
-    def units_of(self, doc_id: str) -> list[str]:
-        return sorted(self.by_doc.get(doc_id, {}), key=lambda u: -len(self.by_doc[doc_id][u]))
-
     def search(self, partial: str) -> list[tuple[str, str, int]]:
         """(doc_id, unit, count) for every unit whose name contains `partial` or is named by it."""
         partial = partial.strip().lower()

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 
 OPENERS = "（([〔【"
 CLOSERS = "）)]〕】"
-_PAIRS = dict(zip(OPENERS, CLOSERS))
 _ROLE_SUFFIX = re.compile(r"(等)?(牵头负责|共同负责|按职责分工负责|分工负责|牵头|配合|负责|参与)$")
 _ROLE_WORD = re.compile(r"(牵头|配合|负责)")
 _WS = re.compile(r"\s+")

@@ -78,7 +78,7 @@ def create_app(assistant: Assistant) -> FastAPI:
 
     @api.post("/ask", summary="提一个问题", responses={200: {"content": {"application/json": {"example": ANSWER_EXAMPLE}}}})
     async def ask(req: AskRequest) -> JSONResponse:
-        """返回 `policy-assistant ask --json` 的对象（CONTRACT.md）。"""
+        """返回 `policy-assistant ask --json` 的对象（docs/CONTRACT.md）。"""
         answer = await work(service.ask, req.question, req.history, doc_ids=req.doc_ids, intent=req.intent)
         return JSONResponse(answer.to_json())
 

@@ -51,7 +51,7 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     if not manifest:
         print("索引不存在：请运行 policy-assistant index build")
         return 1
-    for key in ("fingerprint", "embedder_name", "count", "dim", "created_at"):
+    for key in ("fingerprint", "embedder_name", "count", "dim", "built_at", "location"):
         if key in manifest:
             print(f"{key}: {manifest[key]}")
     return 0

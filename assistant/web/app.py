@@ -234,7 +234,7 @@ def build_app(assistant: Assistant, settings: Settings | None = None) -> gr.Bloc
     # ------------------------------------------------------------------ API
 
     def ask(question: str) -> dict:
-        """Ask the policy documents; returns the JSON object of `policy-assistant ask --json` (CONTRACT.md)."""
+        """Ask the policy documents; returns the JSON object of `policy-assistant ask --json` (docs/CONTRACT.md)."""
         try:
             return assistant.ask(question or "").to_json()
         except UserError as exc:
