@@ -28,7 +28,7 @@ from .settings import Settings
 
 
 def store_config(settings: Settings) -> StoreConfig:
-    return StoreConfig(data_dir=Path(settings.data_dir), host=settings.chroma_host, port=settings.chroma_port)
+    return StoreConfig(data_dir=Path(settings.store.data_dir), host=settings.store.chroma_host, port=settings.store.chroma_port)
 
 
 BY_ID_LIMIT = 5000  # a filter naming at most this many clauses is scored here, from their vectors
@@ -50,7 +50,7 @@ class DenseIndex:
              passage: Callable[[Clause], str], *, quiet: bool = False) -> DenseIndex:
         """Open the index for this corpus and embedder; build it first when missing or stale
         (another embedder, schema or corpus), never mixing vectors."""
-        embedder = load_embedder(settings.embedder)
+        embedder = load_embedder(settings.store.embedder)
         cities = {d.doc_id: d.city for d in documents}
         cfg = store_config(settings)
         fp = fingerprint(clauses, embedder.name, passage=passage, cities=cities)
@@ -103,7 +103,7 @@ class DenseIndex:
 def build(settings: Settings, clauses: Sequence[Clause], documents: Sequence[Document],
           passage: Callable[[Clause], str], *, embedder: Embedder | None = None, force: bool = False,
           on_progress=None) -> BuildReport:
-    embedder = embedder or load_embedder(settings.embedder)
+    embedder = embedder or load_embedder(settings.store.embedder)
     return build_index(
         store_config(settings), clauses, embedder.embed_passages, embedder.name,
         force=force, on_progress=on_progress, passage=passage, cities={d.doc_id: d.city for d in documents},

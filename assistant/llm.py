@@ -37,7 +37,6 @@ from typing import Any
 from assistant.cite import CheckResult, Source, check_answer
 
 __all__ = [
-    "DEFAULT_PROMPTS_DIR",
     "LLMConfig",
     "LLMError",
     "LLMResult",
@@ -54,7 +53,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 SYSTEM_FILE = "answer_system.txt"
 USER_FILE = "answer_user.txt"
 # Variables each template must use (all of them) and may use (only these).
@@ -148,13 +146,17 @@ def _check_template(text: str, name: str, allowed: frozenset[str]) -> None:
 
 
 def load_prompts(folder: str | Path | None = None) -> Prompts:
-    """Read answer_system.txt and answer_user.txt from `folder` (default: repo prompts/).
+    """Read answer_system.txt and answer_user.txt from `folder` (default: the packaged prompts).
 
     Raises PromptError when a file is missing or empty, when a template uses an
     unknown {variable} (the system prompt takes none; the user template takes
     {question} and {sources}) or misses a required one.
     """
-    folder = Path(folder) if folder is not None else DEFAULT_PROMPTS_DIR
+    if folder is None:
+        from .settings import packaged  # noqa: PLC0415
+
+        folder = packaged("prompts")
+    folder = Path(folder)
     texts: dict[str, str] = {}
     for fname in (SYSTEM_FILE, USER_FILE):
         path = folder / fname

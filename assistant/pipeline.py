@@ -49,9 +49,9 @@ class Assistant:
             known=lambda t: t in self.retriever.bm25.vocab,
             words=content_words,
         )
-        if self.settings.llm_enabled:
+        if self.settings.llm.enabled:
             _ = self._llm  # prompts checked at start-up, not at the first question
-        if dense is None and self.settings.retrieval != "keyword":
+        if dense is None and self.settings.retrieval.mode != "keyword":
             # load the embedder and open Chroma while the keyword side is built (much of it in C)
             self._preload = threading.Thread(target=lambda: self.dense_index, daemon=True)
             self._preload.start()
@@ -68,12 +68,12 @@ class Assistant:
     @cached_property
     def retriever(self) -> Retriever:
         dense = self._dense_override
-        if dense is None and self.settings.retrieval != "keyword":
+        if dense is None and self.settings.retrieval.mode != "keyword":
             dense = self.dense_index.search
         clauses = self.corpus.clauses
-        self.keyword_index = open_keyword_index(Path(self.settings.data_dir), [c.clause_id for c in clauses],
+        self.keyword_index = open_keyword_index(Path(self.settings.store.data_dir), [c.clause_id for c in clauses],
                                                 [passage_text(c) for c in clauses], self.tokenizer)
-        return Retriever(clauses, self.tokenizer, dense, dense_weight=self.settings.dense_weight,
+        return Retriever(clauses, self.tokenizer, dense, dense_weight=self.settings.retrieval.dense_weight,
                          bm25=self.keyword_index.index)
 
     def warm_up(self) -> None:
@@ -87,10 +87,10 @@ class Assistant:
         if not isinstance(question, str) or not clean(question):
             raise UserError("问题为空：请输入一个问题，例如“郑州开展铁拳专项行动的责任单位有哪些？”", exit_code=2)
         text = rewrite(question, history, self.view) if history else question
-        return understand(text, self.view, self.settings.max_question_chars)
+        return understand(text, self.view, self.settings.retrieval.max_question_chars)
 
     def search(self, q: Query, k: int, mode: Mode | None = None, doc_ids: Sequence[str] | None = None) -> list[Hit]:
-        mode = mode or Mode(self.settings.retrieval)
+        mode = mode or Mode(self.settings.retrieval.mode)
         docs = q.doc_ids if doc_ids is None else doc_ids
         hits = self.retriever.search(q.norm, max(k + 5, 30) if q.asks_target else k + 5, docs, mode, tokens=q.tokens)
         if q.asks_target:
@@ -126,7 +126,7 @@ class Assistant:
             q = replace(q, intent=intent)
         t1 = time.perf_counter()
         answer = self._answer(q, mode)
-        if self.settings.llm_enabled and llm:
+        if self.settings.llm.enabled and llm:
             answer = yield from self._generated(q, answer)
         t2 = time.perf_counter()
         answer.question = clean(question)  # as asked, minus invisible characters and lone surrogates
@@ -135,7 +135,7 @@ class Assistant:
             fixed = "，".join(f"“{a}”按“{b}”" for a, b in q.corrections)
             answer.notice = with_notice(answer.notice, f"已将{fixed}理解。")
         if q.truncated:
-            answer.notice = with_notice(answer.notice, too_long(self.settings.max_question_chars))
+            answer.notice = with_notice(answer.notice, too_long(self.settings.retrieval.max_question_chars))
         answer.timings_ms = {"understand": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
         yield answer
 
@@ -160,7 +160,7 @@ class Assistant:
         With an LLM the text is the model's stream (read in the caller's thread; the HTTP work runs
         in the LLM module's one worker thread); if its answer fails the checks, the final text is
         the extractive answer, which replaces what was streamed."""
-        if not self.settings.llm_enabled or not kw.get("llm", True):
+        if not self.settings.llm.enabled or not kw.get("llm", True):
             answer = self.ask(question, history, **kw)
             text, step = answer.answer, 12
             for i in range(step, len(text), step):
@@ -176,7 +176,7 @@ class Assistant:
             yield text, None
 
     def _answer(self, q: Query, mode: Mode | None, allow_abstain: bool = True) -> Answer:
-        ctx, k = self.ctx, self.settings.top_k
+        ctx, k = self.ctx, self.settings.retrieval.top_k
         if q.intent is Intent.CLAUSE_REF and q.clause_refs:
             return compose.clause_reference(ctx, q, q.clause_refs[:5])
         if q.intent is Intent.DEPARTMENT and q.units:
@@ -200,7 +200,7 @@ class Assistant:
         return answer
 
     def _compose(self, q: Query, hits: list[Hit], mode: Mode | None) -> Answer:
-        ctx, k = self.ctx, self.settings.top_k
+        ctx, k = self.ctx, self.settings.retrieval.top_k
         if q.intent is Intent.COMPARE:
             return compose.compare(ctx, q, self._best_per_doc(q, mode))
         if q.intent is Intent.RESPONSIBILITY:
@@ -224,8 +224,8 @@ class Assistant:
         """(config, prompts), checked once: a bad prompt template fails at start-up."""
         from .llm import LLMConfig, load_prompts, prepare  # noqa: PLC0415 - langchain loads only when used
 
-        s = self.settings
-        cfg = LLMConfig(base_url=s.llm_base_url, model=s.llm_model, api_key=s.llm_api_key, timeout_s=s.llm_timeout_s)
+        s = self.settings.llm
+        cfg = LLMConfig(base_url=s.base_url, model=s.model, api_key=s.api_key, timeout_s=s.timeout_s)
         prompts = load_prompts(s.prompts_dir)
         prepare(cfg)
         return cfg, prompts
@@ -252,7 +252,7 @@ class Assistant:
         return replace(base, answer=result.text, citations=citations, mode="llm")
 
     def warm_up_llm(self) -> None:
-        if self.settings.llm_enabled:
+        if self.settings.llm.enabled:
             _ = self._llm
 
     def _by_best_sentence(self, q: Query, hits: Sequence[Hit], top: int = 5) -> list[Hit]:

@@ -19,16 +19,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import bm25s
 import numpy as np
 
-from . import normalize as normalise_module
 from .normalize import normalise
 
-TERMS_FILE = Path(__file__).resolve().parent / "data" / "policy_terms.txt"
-SYNONYMS_FILE = Path(__file__).resolve().parent / "data" / "synonyms.tsv"
+DATA = resources.files("index").joinpath("data")  # lexicons: package data, in a wheel as in a checkout
+TERMS_FILE = DATA.joinpath("policy_terms.txt")
+SYNONYMS_FILE = DATA.joinpath("synonyms.tsv")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _WORD = re.compile(r"[a-z0-9][a-z0-9.%-]*")
 # Function words and question scaffolding: they match everything and rank nothing.
@@ -79,7 +80,8 @@ class Tokenizer:
         module's and the normaliser's code, jieba's and opencc's versions. A saved index built with
         another identity is stale."""
         h = hashlib.sha256(json.dumps([self.mode.value, self._terms], ensure_ascii=False).encode("utf-8"))
-        for f in (Path(__file__), Path(normalise_module.__file__), TERMS_FILE):
+        package = resources.files("index")
+        for f in (package.joinpath("keyword.py"), package.joinpath("normalize.py"), TERMS_FILE):
             h.update(f.read_bytes())
         for dist in ("jieba", "opencc", "bm25s"):
             h.update(f"{dist}=={importlib.metadata.version(dist)}".encode())

@@ -18,7 +18,7 @@ from .errors import ApiError
 class Service:
     def __init__(self, assistant: Assistant) -> None:
         self.assistant = assistant
-        self.limit = assistant.settings.max_question_chars
+        self.limit = assistant.settings.retrieval.max_question_chars
 
     def ask(self, question: str, history: Sequence[str] = (), *, doc_ids: Sequence[str] = (),
             intent: Intent | None = None, llm: bool = True) -> Answer:

@@ -25,9 +25,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     t0 = time.perf_counter()
     updates = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
-    settings = Settings(**{**settings.model_dump(), **updates}) if updates else settings
+    settings = settings.updated(**updates) if updates else settings
 
-    _check_port(settings.host, settings.port)  # before seconds of loading, not after
+    _check_port(settings.web.host, settings.web.port)  # before seconds of loading, not after
     from ..pipeline import Assistant  # noqa: PLC0415
 
     print("正在加载文件与检索索引…", file=sys.stderr, flush=True)
@@ -50,7 +50,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     try:
         url = app.start()
     except OSError as exc:  # the port was taken meanwhile, or the address is not this machine's
-        raise _port_error(settings.host, settings.port) from exc
+        raise _port_error(settings.web.host, settings.web.port) from exc
     print(f"问答网页已就绪（{time.perf_counter() - t0:.1f} 秒）：{url}", flush=True)
     print(f"API：gradio_client.Client(\"{url}\").predict(\"问题\", api_name=\"/ask\")；"
           f"HTTP 接口 {url}api/ask、OpenAI 兼容 {url}v1，说明见 {url}docs；按 Ctrl+C 停止。", file=sys.stderr, flush=True)

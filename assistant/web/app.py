@@ -22,7 +22,7 @@ from ..pipeline import Assistant
 from ..settings import Settings
 from . import browse, explorer, render
 
-# Answers at once; more wait in the bounded queue (settings.queue_size), beyond it users see the busy notice.
+# Answers at once; more wait in the bounded queue (settings.web.queue_size), beyond it users see the busy notice.
 CONCURRENCY = 4
 
 ENTERPRISE_EXAMPLES = (
@@ -125,7 +125,7 @@ def build_app(assistant: Assistant, settings: Settings | None = None) -> gr.Bloc
     doc_choices = browse.document_choices(corpus.documents)
     places = list(dict.fromkeys(d.place for d in corpus.documents))
     downloads = Downloads()
-    max_chars = settings.max_question_chars
+    max_chars = settings.retrieval.max_question_chars
 
     def scope_text(doc_ids: Sequence[str]) -> str:
         if not doc_ids:
@@ -346,10 +346,10 @@ def build_app(assistant: Assistant, settings: Settings | None = None) -> gr.Bloc
 def launch(app: gr.Blocks, settings: Settings, *, host: str | None = None, port: int | None = None) -> str:
     """Serve on loopback (unless told otherwise) with a bounded queue; no share link, no extra file
     serving, no analytics or monitoring. Returns the local URL at once; `app.block_thread()` waits."""
-    app.queue(max_size=settings.queue_size, default_concurrency_limit=CONCURRENCY)
+    app.queue(max_size=settings.web.queue_size, default_concurrency_limit=CONCURRENCY)
     _, url, _ = app.launch(
-        server_name=host or settings.host,
-        server_port=port if port is not None else settings.port,
+        server_name=host or settings.web.host,
+        server_port=port if port is not None else settings.web.port,
         share=False,
         prevent_thread_lock=True,
         quiet=True,
@@ -361,8 +361,8 @@ def launch(app: gr.Blocks, settings: Settings, *, host: str | None = None, port:
 def mount(app: gr.Blocks, parent, settings: Settings):
     """The page at / of the caller's FastAPI app (`serve`: the HTTP API's), with the options of `launch`;
     the caller runs the server."""
-    app.queue(max_size=settings.queue_size, default_concurrency_limit=CONCURRENCY)
-    return gr.mount_gradio_app(parent, app, "/", server_name=settings.host, server_port=settings.port,
+    app.queue(max_size=settings.web.queue_size, default_concurrency_limit=CONCURRENCY)
+    return gr.mount_gradio_app(parent, app, "/", server_name=settings.web.host, server_port=settings.web.port,
                                **page_options())
 
 
