@@ -5,8 +5,8 @@ configured. Whatever the endpoint returns goes through `cite.check_answer`, and
 `generate_answer` never raises: any failure gives `ok=False` with a reason in
 Chinese that the caller shows when it falls back to the extractive answer.
 
-- `load_prompts(folder)`: the system prompt and the user template, validated
-  at load time (`PromptError`).
+- `load_prompts(folder)` (from `prompts.py`): the system prompt and the user
+  template, validated at load time (`PromptError`).
 - `format_sources(sources)`: the numbered sources block, clause text
   delimited as data.
 - `stream_answer(...)`: text deltas from `langchain_openai.ChatOpenAI` in
@@ -25,16 +25,16 @@ from __future__ import annotations
 import logging
 import queue
 import re
-import string
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from assistant.cite import CheckResult, Source, check_answer
+
+from .prompts import PromptError, Prompts, load_prompts  # re-exported: the LLM path's public face
 
 __all__ = [
     "LLMConfig",
@@ -53,12 +53,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-SYSTEM_FILE = "answer_system.txt"
-USER_FILE = "answer_user.txt"
-# Variables each template must use (all of them) and may use (only these).
-_SYSTEM_VARS: frozenset[str] = frozenset()
-_USER_VARS: frozenset[str] = frozenset({"question", "sources"})
-
 ABSTAIN_PHRASE = "这些文件没有涉及"
 _FALLBACK = "，已改用抽取式回答"
 
@@ -74,10 +68,6 @@ class LLMConfig:
     timeout_s: float = 20.0  # overall deadline for one answer, first byte to last
     temperature: float = 0.0
     max_tokens: int = 800
-
-
-class PromptError(ValueError):
-    """A prompt file is missing or its template variables are wrong."""
 
 
 class LLMError(RuntimeError):
@@ -99,76 +89,6 @@ class LLMResult:
     reason: str = ""  # empty when ok; else why, in Chinese, to show the user
     check: CheckResult | None = None  # details (unknown markers, failed quotes)
     elapsed_s: float = 0.0
-
-
-# ---------------------------------------------------------------------------- prompts
-
-
-@dataclass(frozen=True)
-class Prompts:
-    system: str  # sent as is (after `{{`/`}}` unescaping)
-    user: str  # template with {question} and {sources}
-
-    def render_user(self, question: str, sources_block: str) -> str:
-        return self.user.format(question=question, sources=sources_block)
-
-
-def _template_fields(text: str, name: str) -> set[str]:
-    try:
-        parsed = list(string.Formatter().parse(text))
-    except ValueError as e:  # a lone "{" or "}"
-        raise PromptError(f"{name}: {e} (write literal braces as {{{{ and }}}})") from e
-    out: set[str] = set()
-    for _literal, fname, spec, conv in parsed:
-        if fname is None:
-            continue
-        if fname == "" or fname.isdigit():
-            raise PromptError(f"{name}: positional field {{{fname}}} is not allowed")
-        if spec or conv:
-            raise PromptError(f"{name}: {{{fname}}} must not have a conversion or format spec")
-        out.add(fname)
-    return out
-
-
-def _check_template(text: str, name: str, allowed: frozenset[str]) -> None:
-    found = _template_fields(text, name)
-    unknown = sorted(found - allowed)
-    missing = sorted(allowed - found)
-    if unknown:
-        raise PromptError(
-            f"{name}: unknown variable(s) {', '.join('{' + u + '}' for u in unknown)}; "
-            f"allowed: {', '.join('{' + a + '}' for a in sorted(allowed)) or 'none'}"
-        )
-    if missing:
-        raise PromptError(
-            f"{name}: missing variable(s) {', '.join('{' + m + '}' for m in missing)}"
-        )
-
-
-def load_prompts(folder: str | Path | None = None) -> Prompts:
-    """Read answer_system.txt and answer_user.txt from `folder` (default: the packaged prompts).
-
-    Raises PromptError when a file is missing or empty, when a template uses an
-    unknown {variable} (the system prompt takes none; the user template takes
-    {question} and {sources}) or misses a required one.
-    """
-    if folder is None:
-        from .settings import packaged  # noqa: PLC0415
-
-        folder = packaged("prompts")
-    folder = Path(folder)
-    texts: dict[str, str] = {}
-    for fname in (SYSTEM_FILE, USER_FILE):
-        path = folder / fname
-        try:
-            texts[fname] = path.read_text(encoding="utf-8").strip()
-        except OSError as e:
-            raise PromptError(f"cannot read prompt {path}: {e}") from e
-        if not texts[fname]:
-            raise PromptError(f"prompt {path} is empty")
-    _check_template(texts[SYSTEM_FILE], SYSTEM_FILE, _SYSTEM_VARS)
-    _check_template(texts[USER_FILE], USER_FILE, _USER_VARS)
-    return Prompts(system=texts[SYSTEM_FILE].format(), user=texts[USER_FILE])
 
 
 # ---------------------------------------------------------------------------- sources

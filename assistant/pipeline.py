@@ -222,7 +222,8 @@ class Assistant:
     @cached_property
     def _llm(self):
         """(config, prompts), checked once: a bad prompt template fails at start-up."""
-        from .llm import LLMConfig, load_prompts, prepare  # noqa: PLC0415 - langchain loads only when used
+        from .llm import LLMConfig, prepare  # noqa: PLC0415 - langchain loads only when used
+        from .prompts import load_prompts  # noqa: PLC0415
 
         s = self.settings.llm
         cfg = LLMConfig(base_url=s.base_url, model=s.model, api_key=s.api_key, timeout_s=s.timeout_s)
