@@ -27,6 +27,8 @@ class Citation:
     quote: str
     units: list[str] = field(default_factory=list)
     score: float = 0.0
+    lead_units: list[str] = field(default_factory=list)  # the clause's units marked 牵头 (empty where none)
+    support_units: list[str] = field(default_factory=list)  # …and marked 配合
 
 
 @dataclass

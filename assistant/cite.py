@@ -4,7 +4,12 @@ Pure functions over plain strings, no I/O. The model is paper-qa's citation
 mapping: the answer cites numbered keys, the keys are mapped back to the
 sources, and keys that name no source are stripped, all in one pass
 (`check_answer`). On top of that every quotation in the answer (text inside
-「…」 or “…”) must be a verbatim span of the source it is cited to.
+「…」 or “…”) must be a verbatim span of the source it is cited to, and every claim is
+held to the sources its own sentence cites (`check_statements`): each sentence that states
+something carries a marker; each figure, date, amount, unit or body name, named platform
+and URL in it occurs in one of those sources; most of its wording comes from them. Source
+sentences that address a model (an injected instruction) count for nothing, so text that
+obeys one cannot pass.
 """
 
 from __future__ import annotations
@@ -13,24 +18,33 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
+from .claims import claims, fold, supported, trusted_text
+
 __all__ = [
     "CheckResult",
     "Source",
+    "Statement",
     "check_answer",
+    "check_statements",
     "find_markers",
+    "grounded_share",
     "locate",
+    "statements",
     "verify_quote",
 ]
 
 
 @dataclass(frozen=True)
 class Source:
-    """One numbered source as shown to the model: `[n] label` followed by `text`."""
+    """One numbered source as shown to the model: `[n] label` followed by `text`.
+    `units`: its responsible units as parsed (canonical names, 市科技局 for a printed
+    市科学技术局): an answer may name them so, and may count them."""
 
     n: int
     clause_id: str
     label: str
     text: str
+    units: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,7 +57,11 @@ class CheckResult:
     failed_quotes: (quote, n) for each quotation not found verbatim in source n
         (n = 0 when no marker could be attributed to the quotation).
     quotes: (quote, n) for each quotation verified verbatim in source n.
-    ok: at least one valid marker and no failed quotation.
+    unmarked: sentences that state something and cite nothing.
+    unsupported: (kind, claim, sentence) for each figure, amount, name or URL found in
+        none of the sources its sentence cites.
+    ungrounded: sentences whose wording mostly comes from none of their sources.
+    ok: at least one valid marker and none of the failures above.
     """
 
     text: str
@@ -51,6 +69,9 @@ class CheckResult:
     unknown: list[int] = field(default_factory=list)
     failed_quotes: list[tuple[str, int]] = field(default_factory=list)
     quotes: list[tuple[str, int]] = field(default_factory=list)
+    unmarked: list[str] = field(default_factory=list)
+    unsupported: list[tuple[str, str, str]] = field(default_factory=list)
+    ungrounded: list[str] = field(default_factory=list)
     ok: bool = False
 
 
@@ -124,7 +145,8 @@ def check_answer(answer: str, sources: Sequence[Source]) -> CheckResult:
        (`verify_quote`) of a source of one of those groups; a failure is
        reported against the first number of the first group. A marker
        written inside the quotation marks takes precedence.
-    3. ok: at least one valid marker and no failed quotation.
+    3. Every sentence is held to the sources it cites (`check_statements`).
+    4. ok: at least one valid marker and no failure.
     """
     by_n = {s.n: s for s in sources}
     used: list[int] = []
@@ -174,13 +196,17 @@ def check_answer(answer: str, sources: Sequence[Source]) -> CheckResult:
         else:
             verified.append((quote, hit))
 
-    ok = bool(used) and not failed
+    unmarked, unsupported, ungrounded = check_statements(text, sources)
+    ok = bool(used) and not failed and not unmarked and not unsupported and not ungrounded
     return CheckResult(
         text=text,
         used=used,
         unknown=unknown,
         failed_quotes=failed,
         quotes=verified,
+        unmarked=unmarked,
+        unsupported=unsupported,
+        ungrounded=ungrounded,
         ok=ok,
     )
 
@@ -205,3 +231,119 @@ def _attribute(text: str, qs: int, qe: int, groups: list[_Group]) -> list[_Group
     if before is not None:
         return [before]
     return []
+
+
+# ---------------------------------------------------------------------- statements
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One sentence (or table cell) of an answer, markers removed, and the sources it cites."""
+
+    text: str
+    ns: tuple[int, ...]
+
+
+_TRAILING_MARKERS = re.compile(r"([。！？!?])((?:\s*[\[［【]\s*\d{1,3}(?:\s*[,，、]\s*\d{1,3})*\s*[\]］】])+)")
+_TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")
+_MARKUP = re.compile(r"[*_#>`|]+|^\s*(?:[-+]|\d+[.、])\s+")
+_CONTENT = re.compile(r"[\u4e00-\u9fff]|[A-Za-z0-9]")
+# Words that frame a statement rather than carry its content (提出, 此外 …): not held to the source.
+_FRAMING = re.compile(
+    r"(?:未|没有|并未)(?:列明|写明|规定|涉及|提到|载明)|责任单位|牵头单位|配合单位|第[一二三四五六七八九十\d]+(?:点|条|项|是)|首先|其次|最后|详见|参见|见|文件|条款|措施|原文|该条|这条|这项|该项|其中|此外|另外|同时|包括|以及|根据|按照|依据|提出|要求|规定|明确|指出|强调|"
+    r"表示|方面|内容|主要|具体|相关|如下|分别|还|也|都|要|将|并|和|与|及|的|了|是|在|对|由|为|有|等|其|之|而|即|则|各"
+)
+GROUNDED = 0.5  # share of a statement's own wording that must come from its sources
+
+
+def statements(text: str) -> list[Statement]:
+    """The answer's sentences, each with the markers it carries ("…水平。[1]" counts [1] for
+    the sentence before it; each cell of a Markdown table row is its own statement, the row's
+    label and the header row aside)."""
+    text = _TRAILING_MARKERS.sub(lambda m: m.group(2) + m.group(1), text)
+    out: list[Statement] = []
+    lines = text.split("\n")
+    for k, line in enumerate(lines):
+        if _TABLE_RULE.match(line.strip()):
+            continue
+        if k + 1 < len(lines) and _TABLE_RULE.match(lines[k + 1].strip()) and "-" in lines[k + 1]:
+            continue  # a table's header row names the columns
+        is_row = line.lstrip().startswith("|")
+        pieces = line.strip().strip("|").split("|")[1:] if is_row else [line]  # a row's first cell is its label
+        for piece in pieces:
+            for sentence in _sentences_outside_quotes(piece):
+                ns = tuple(n for m in _MARKER.finditer(sentence) for n in map(int, _MARKER_NUM.findall(m.group(1))))
+                bare = _MARKUP.sub(" ", _MARKER.sub("", sentence)).strip()
+                if bare:
+                    out.append(Statement(bare, ns))
+    return out
+
+
+def _sentences_outside_quotes(text: str) -> list[str]:
+    """Split at sentence ends, but not inside 「…」 (a quoted passage may hold several)."""
+    out, start, depth = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "「":
+            depth += 1
+        elif ch == "」":
+            depth = max(0, depth - 1)
+        elif depth == 0 and ch in "。！？!?":
+            j = i + 1
+            while j < len(text) and _MARKER.match(text, j):  # "…。[1]" was moved in front already
+                j = _MARKER.match(text, j).end()
+            out.append(text[start:j])
+            start = j
+    out.append(text[start:])
+    return out
+
+
+def _states_something(s: Statement) -> bool:
+    """A list's heading (…如下：), a bare label or a one-word reply states nothing to cite."""
+    if s.text.rstrip().endswith((":", "：")):
+        return False
+    return len(_CONTENT.findall(_FRAMING.sub("", s.text))) > 3
+
+
+def grounded_share(sentence: str, haystack: str) -> float:
+    """How much of a sentence's own wording (framing words aside) is made of pieces of two or
+    more characters found in `haystack` (already `fold`ed)."""
+    own = fold(_FRAMING.sub("", _QUOTE.sub(lambda m: m.group(1) or m.group(2) or "", sentence)))
+    own = "".join(_CONTENT.findall(own))
+    if not own:
+        return 1.0
+    covered, i = 0, 0
+    while i < len(own):
+        j = i + 1
+        while j < len(own) and own[i : j + 1] in haystack:
+            j += 1
+        if j - i >= 2:
+            covered += j - i
+            i = j
+        else:
+            i += 1
+    return covered / len(own)
+
+
+def check_statements(text: str, sources: Sequence[Source]) -> tuple[list[str], list[tuple[str, str, str]], list[str]]:
+    """(unmarked, unsupported, ungrounded) for an answer whose markers are already mapped
+    (unknown ones stripped). Claims are looked up in the trusted text (instruction-like
+    sentences blanked, `claims.trusted_text`) and label of the sources the sentence cites."""
+    by_n = {s.n: fold("\n".join([trusted_text(s.text), s.label, *s.units, f"{len(s.units)}个" if s.units else ""]))
+            for s in sources}
+    unmarked: list[str] = []
+    unsupported: list[tuple[str, str, str]] = []
+    ungrounded: list[str] = []
+    for st in statements(text):
+        if not _states_something(st):
+            continue
+        cited = [by_n[n] for n in st.ns if n in by_n]
+        if not cited:
+            unmarked.append(st.text)
+            continue
+        haystack = "\n".join(cited)
+        for claim in claims(st.text):
+            if not supported(claim, haystack):
+                unsupported.append((claim.kind, claim.text, st.text))
+        if grounded_share(st.text, haystack) < GROUNDED:
+            ungrounded.append(st.text)
+    return unmarked, unsupported, ungrounded

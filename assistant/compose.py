@@ -8,16 +8,20 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import cached_property
 
 from index import Clause, Document
 
+from . import compare as comparing
 from .answer import Answer, Citation, Intent
 from .judge import MONEY_ASK
 from .query import Query
-from .quotes import best_quote, lead_sentence
+from .lead import Names, gist, lead_sentences, tighten
+from .quotes import best_quote
 from .retrieve import Hit
 
+_FACT_ASK = re.compile(r"多少|几个|几家|几项|哪几|哪一年|哪年|何时|什么时候|目标|比例|达到|how (?:much|many)|when")
 _META_ASK = re.compile(r"文号|字号|发文|印发|发布|日期|哪天|哪一天|什么时候出|何时出台|document number|issued")
 
 
@@ -30,14 +34,31 @@ class Context:
     known: Callable[[str], bool]  # the token occurs somewhere in the corpus
     words: Callable[[str], list[str]]  # content words of a text (nouns, verbal nouns), in order
 
+    @cached_property
+    def places(self) -> frozenset[str]:
+        """Every name a question may give a place by (信阳, 信阳市, Xinyang, 合肥瑶海区)."""
+        return frozenset(n for d in self.documents.values() for n in (*d.names, d.place, d.city + "市") if n)
+
 
 def cite(ctx: Context, n: int, clause: Clause, quote: str, score: float = 0.0) -> Citation:
     return Citation(n=n, clause_id=clause.clause_id, doc_id=clause.doc_id, label=clause.label,
-                    quote=quote, units=list(clause.units), score=score)
+                    quote=quote, units=list(clause.units), score=score,
+                    lead_units=list(clause.lead_units), support_units=list(clause.support_units))
 
 
 def quote_for(ctx: Context, q: Query, clause: Clause, want_values: bool = False) -> str:
-    return best_quote(clause.body, q.tokens, ctx.tokenize, ctx.weight, want_values=want_values)
+    return best_quote(clause.body, asked(ctx, q), ctx.tokenize, ctx.weight, want_values=want_values)
+
+
+def asked(ctx: Context, q: Query) -> tuple[str, ...]:
+    """The question's search tokens without the place names: 信阳 in the question says where,
+    not what, and must not pull a sentence that happens to name the city."""
+    places = ctx.places
+    touching = set()  # the question's character pairs that overlap a place name (#在信, #阳遇)
+    for name in (p for p in places if p in q.norm):
+        for m in re.finditer(re.escape(name), q.norm):
+            touching |= {q.norm[i : i + 2] for i in range(max(0, m.start() - 1), m.end())}
+    return tuple(t for t in q.tokens if t.lstrip("#") not in places and not (t.startswith("#") and t[1:] in touching))
 
 
 def _scope(ctx: Context, doc_ids: Sequence[str]) -> str:
@@ -46,24 +67,28 @@ def _scope(ctx: Context, doc_ids: Sequence[str]) -> str:
 
 
 def lookup(ctx: Context, q: Query, hits: Sequence[Hit], k: int, intent: Intent = Intent.LOOKUP) -> Answer:
+    """The answer first (the figure, the body, the action, in the clause's words), then the
+    measures it comes from, each with the sentence(s) that answer quoted."""
     chosen = hits[:k]
     want_values = intent is Intent.FACT
-    citations = []
+    clauses = [ctx.clauses[h.clause_id] for h in chosen]
+    names = Names(ctx.documents, [c.doc_id for c in clauses])
+    citations, gists = [], []
+    for n, (hit, clause) in enumerate(zip(chosen, clauses), start=1):
+        sentence = quote_for(ctx, q, clause, want_values)
+        g = gist(sentence, asked(ctx, q), ctx.tokenize, ctx.weight, want_values)
+        citations.append(cite(ctx, n, clause, tighten(sentence, g), hit.score))
+        gists.append(g)
+    opening = lead_sentences(names, clauses, gists)
     points = []
-    for n, hit in enumerate(chosen, start=1):
-        clause = ctx.clauses[hit.clause_id]
-        quote = quote_for(ctx, q, clause, want_values)
-        citations.append(cite(ctx, n, clause, quote, hit.score))
+    for c, clause in zip(citations, clauses):
         units = f"（责任单位：{'、'.join(clause.units)}）" if clause.units else ""
-        points.append(f"{n}. {_heading(clause)}：「{quote}」[{n}]{units}")
-    scope = _scope(ctx, [c.doc_id for c in citations])
-    if intent is Intent.FACT:
-        lead = f"{scope}中与您所问内容直接相关的原文如下（数字、名称以原文为准）："
-    elif len(citations) == 1:
-        lead = f"{scope}中与您的问题最相关的是这一项措施："
+        points.append(f"{names.heading(clause)}：「{c.quote}」[{c.n}]{units}")
+    if len(points) == 1:
+        support = "依据：" + points[0]
     else:
-        lead = f"{scope}中有 {len(citations)} 项措施与您的问题相关，按相关程度排列："
-    return Answer(question=q.question, answer=lead + "\n\n" + "\n".join(points), abstained=False,
+        support = "依据：\n" + "\n".join(f"{i}. {p}" for i, p in enumerate(points, start=1))
+    return Answer(question=q.question, answer=opening + "\n\n" + support, abstained=False,
                   citations=citations, intent=intent)
 
 
@@ -73,7 +98,13 @@ def metadata_fact(ctx: Context, q: Query, front: Clause) -> Answer | None:
         return None
     doc = ctx.documents[front.doc_id]
     parts, quote = [], ""
-    if doc.number and doc.number in front.text and re.search(r"文号|字号|编号|发文|number", q.norm):
+    cited = _cited_number(q, front.text, doc.number)
+    if cited:  # 依据的中办文件文号: a number the front matter cites, with the title it belongs to
+        quote = _around(front.text, cited)
+        title = re.match(r"《.*》", quote)
+        source = f"引用的{title.group()}" if title else "引用的文件"
+        parts.append(f"《{doc.short_name}》{source}文号为 {cited}[1]。")
+    elif doc.number and doc.number in front.text and re.search(r"文号|字号|编号|发文|number", q.norm):
         quote = doc.number
         parts.append(f"《{doc.short_name}》的文号是 {doc.number}[1]。")
     else:
@@ -86,6 +117,35 @@ def metadata_fact(ctx: Context, q: Query, front: Clause) -> Answer | None:
     return Answer(question=q.question, answer="".join(parts), abstained=False, citations=[citation], intent=Intent.FACT)
 
 
+_DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔［\[(（]\s*\d{4}\s*[〕］\])）]\s*\d+\s*号")
+_BASIS = re.compile(r"依据|根据|依照|上级|引用|贯彻|落实的|based on")
+
+
+def _cited_number(q: Query, text: str, own: str) -> str:
+    """The document number a question asks for when it is not the document's own: one the
+    front matter cites whose issuer the question names (中办 → 中办发〔2019〕56号), or the first
+    cited one when the question asks what the document is based on."""
+    others = [m.group() for m in _DOC_NUMBER.finditer(text) if m.group() != own and own not in m.group()]
+    if not others:
+        return ""
+    named = [n for n in others if re.match(r"[\u4e00-\u9fff]{2}", n) and n[:2] in q.norm]
+    if named:
+        return named[0]
+    return others[0] if _BASIS.search(q.norm) else ""
+
+
+def _around(text: str, number: str) -> str:
+    """The printed title before a cited number, with the number: 《…的通知》（中办发〔2019〕56号）."""
+    at = text.find(number)
+    start = text.rfind("《", 0, at)
+    opened = text.rfind("》", 0, at)
+    if start < 0 or opened < start or at - start > 120:
+        return number
+    close = text.find("）", at)
+    end = close + 1 if 0 <= close - (at + len(number)) <= 1 else at + len(number)
+    return text[start:end]
+
+
 def _printed_date(iso: str, text: str) -> str:
     if not iso:
         return ""
@@ -94,87 +154,49 @@ def _printed_date(iso: str, text: str) -> str:
     return printed if printed in text else ""
 
 
-def responsibility(ctx: Context, q: Query, hit: Hit) -> Answer:
-    clause = ctx.clauses[hit.clause_id]
-    quote = quote_for(ctx, q, clause)
-    if clause.units:
-        text = (f"{_heading(clause)}的责任单位共 {len(clause.units)} 个："
-                f"{'、'.join(clause.units)}[1]。\n\n该项措施原文：「{quote}」[1]")
-    else:
-        text = (f"{_heading(clause)}在文件中没有列明责任单位[1]，无法据此确定由哪个部门负责。"
-                f"\n\n该项措施原文：「{quote}」[1]")
-    return Answer(question=q.question, answer=text, abstained=False, citations=[cite(ctx, 1, clause, quote, hit.score)],
-                  units=list(clause.units), intent=Intent.RESPONSIBILITY)
-
-
-def department(ctx: Context, q: Query, per_doc: Mapping[str, tuple[str, Sequence[str]]]) -> Answer:
-    """Every measure naming the department, per document, complete, with counts."""
-    citations: list[Citation] = []
-    sections = []
-    units: list[str] = []
-    for doc_id, (unit, clause_ids) in per_doc.items():
-        if unit not in units:
-            units.append(unit)
-        lines = [f"《{ctx.documents[doc_id].short_name}》中，{unit}作为责任单位的措施共 {len(clause_ids)} 项："]
-        for cid in clause_ids:
-            clause = ctx.clauses[cid]
-            n = len(citations) + 1
-            quote = lead_sentence(clause.body)
-            citations.append(cite(ctx, n, clause, quote))
-            lines.append(f"{n}. {_heading(clause)}[{n}]")
-        sections.append("\n".join(lines))
-    return Answer(question=q.question, answer="\n\n".join(sections), abstained=False, citations=citations,
-                  units=units, intent=Intent.DEPARTMENT, department="、".join(units))
-
-
 def clause_reference(ctx: Context, q: Query, clause_ids: Sequence[str]) -> Answer:
+    """The clause asked for, whole; with one clause, first a sentence on what it is about."""
     citations, parts = [], []
+    names = Names(ctx.documents, [ctx.clauses[c].doc_id for c in clause_ids])
+    opening = ""
+    if len(clause_ids) == 1:
+        clause = ctx.clauses[clause_ids[0]]
+        rest = clause.body
+        if clause.title and rest.startswith(clause.title):
+            rest = rest[len(clause.title):].lstrip("。.；; ")
+        g = gist(rest or clause.body, asked(ctx, q), ctx.tokenize, ctx.weight)
+        what = "这一条" if clause.measure else "这部分"
+        opening = f"{what}是{names.heading(clause)}，内容包括{g.text}等[1]。\n\n"
     for n, cid in enumerate(clause_ids, start=1):
         clause = ctx.clauses[cid]
         citations.append(cite(ctx, n, clause, clause.body))
         units = "、".join(clause.units) if clause.units else "文件未列明"
-        parts.append(f"{_heading(clause)}全文如下：\n「{clause.body}」[{n}]\n责任单位：{units}")
+        head = "全文如下：" if opening else f"{names.heading(clause)}全文如下："
+        parts.append(f"{head}\n「{clause.body}」[{n}]\n责任单位：{units}[{n}]")
     lead = "" if len(parts) == 1 else f"有 {len(parts)} 个条款符合这个编号：\n\n"
     units = list(ctx.clauses[clause_ids[0]].units) if len(clause_ids) == 1 else []
-    return Answer(question=q.question, answer=lead + "\n\n".join(parts), abstained=False, citations=citations,
-                  units=units, intent=Intent.CLAUSE_REF)
+    return Answer(question=q.question, answer=opening + lead + "\n\n".join(parts), abstained=False,
+                  citations=citations, units=units, intent=Intent.CLAUSE_REF)
 
 
 def compare(ctx: Context, q: Query, best: Sequence[Hit]) -> Answer:
-    """The matching measure of each document side by side, then what differs."""
-    citations, rows = [], []
-    for n, hit in enumerate(best, start=1):
-        clause = ctx.clauses[hit.clause_id]
-        doc = ctx.documents[clause.doc_id]
-        quote = quote_for(ctx, q, clause)
-        citations.append(cite(ctx, n, clause, quote, hit.score))
-        rows.append(f"- **{doc.place}**（{_heading(clause)}）：「{quote}」[{n}]")
-    diff = _differences(ctx, [ctx.clauses[h.clause_id] for h in best], [c.quote for c in citations])
-    text = "各地文件的对应条款对照如下：\n\n" + "\n".join(rows)
-    if diff:
-        text += "\n\n**异同**：\n" + "\n".join(diff)
-    return Answer(question=q.question, answer=text, abstained=False, citations=citations, intent=Intent.COMPARE)
-
-
-def _differences(ctx: Context, clauses: Sequence[Clause], quotes: Sequence[str]) -> list[str]:
-    """What the compared measures share and what only one of them says (content words of
-    the quoted sentences, rarest first), and who carries each."""
-    if len(clauses) < 2:
-        return []
-    terms = [set(ctx.words(q)) for q in quotes]
-    salient = lambda ws: sorted((w for w in ws if ctx.weight(w) > 1.0), key=lambda w: -ctx.weight(w))  # noqa: E731
-    out = []
-    shared = salient(set.intersection(*terms))[:4]
-    if shared:
-        out.append(f"- 共同点：都提到{'、'.join(shared)}。")
-    for i, (c, mine) in enumerate(zip(clauses, terms), start=1):
-        others = set().union(*(t for j, t in enumerate(terms, start=1) if j != i))
-        own = salient(mine - others)[:4]
-        place = ctx.documents[c.doc_id].place
-        unit_note = f"列明责任单位 {len(c.units)} 个" if c.units else "未列明责任单位"
-        said = f"另提到{'、'.join(own)}；" if own else ""
-        out.append(f"- {place}：{said}{unit_note}[{i}]。")
-    return out
+    """The matching measure of each place taken apart and lined up: the answer first (what
+    they share, how they differ), then a table place by place, then the differences."""
+    if len(best) < 2:  # one place speaks to it: answer as a look-up (哪几个省…)
+        answer = lookup(ctx, q, best, 1, Intent.FACT if _FACT_ASK.search(q.norm) else Intent.LOOKUP)
+        return replace(answer, intent=Intent.COMPARE)
+    clauses = [ctx.clauses[h.clause_id] for h in best]
+    names = Names(ctx.documents, [c.doc_id for c in clauses])
+    tokens = asked(ctx, q)
+    citations, sides = [], []
+    for n, (hit, clause) in enumerate(zip(best, clauses), start=1):
+        sentence = quote_for(ctx, q, clause)
+        g = gist(sentence, tokens, ctx.tokenize, ctx.weight)
+        citations.append(cite(ctx, n, clause, tighten(sentence, g), hit.score))
+        sides.append(comparing.side(n, ctx.documents[clause.doc_id].place, clause, tokens, ctx.tokenize, ctx.weight))
+    parts = [comparing.lead(sides), comparing.table(names, sides), comparing.same_and_different(sides)]
+    return Answer(question=q.question, answer="\n\n".join(p for p in parts if p), abstained=False,
+                  citations=citations, intent=Intent.COMPARE)
 
 
 def abstain(ctx: Context, q: Query, nearest: Clause | None, reason: str = "") -> Answer:

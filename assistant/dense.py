@@ -1,25 +1,28 @@
-"""The dense side: the configured embedder and the Chroma index, opened (or built) once."""
+"""The dense side: the configured embedder and the Chroma passage index, opened (or built) once."""
 
 from __future__ import annotations
 
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from index import Clause, Document
 from index.embed import Embedder, load_embedder
+from index.sentences import clause_scores, sentence_passages
 from index.store import (
     BuildReport,
-    ClauseIndex,
     IndexMissingError,
+    Passage,
+    PassageIndex,
     StaleIndexError,
     StoreConfig,
     StoreError,
     build_index,
+    one_passage_per_clause,
     fingerprint,
     open_index,
 )
@@ -31,58 +34,78 @@ def store_config(settings: Settings) -> StoreConfig:
     return StoreConfig(data_dir=Path(settings.store.data_dir), host=settings.store.chroma_host, port=settings.store.chroma_port)
 
 
-BY_ID_LIMIT = 5000  # a filter naming at most this many clauses is scored here, from their vectors
+BY_ID_LIMIT = 5000  # a filter naming at most this many passages is scored here, from their vectors
 RECHECK_S = 30.0  # how often a long-running process asks whether another one rebuilt the index
+
+
+def passages_for(clauses: Sequence[Clause], documents: Sequence[Document],
+                 passage: Callable[[Clause], str], granularity: str = "sentence") -> list[Passage]:
+    """What the dense side embeds: every sentence of every clause (default), or one passage per
+    clause (`dense_passages = "clause"`, to compare)."""
+    cities = {d.doc_id: d.city for d in documents}
+    if granularity == "clause":
+        return one_passage_per_clause(clauses, passage, cities)
+    return sentence_passages(clauses, cities)
 
 
 @dataclass
 class DenseIndex:
     embedder: Embedder
-    index: ClauseIndex
-    cities: dict[str, str]
+    index: PassageIndex
     cfg: StoreConfig
     fingerprint: str
-    ids_of: dict[str, list[str]]
-    checked_at: float = 0.0
+    passages_of: dict[str, list[str]]  # doc_id → its passage ids
+    clause_of: dict[str, str]  # passage id → clause id
+    per_clause: int = 1  # passages of a clause at most: how much deeper than k a query goes
+    checked_at: float = field(default_factory=time.monotonic)
+
+    @classmethod
+    def over(cls, embedder: Embedder, index: PassageIndex, cfg: StoreConfig,
+             passages: Sequence[Passage]) -> DenseIndex:
+        passages_of: dict[str, list[str]] = {}
+        count: dict[str, int] = {}
+        for p in passages:
+            passages_of.setdefault(str(p.metadata.get("doc_id", "")), []).append(p.id)
+            count[p.clause_id] = count.get(p.clause_id, 0) + 1
+        return cls(embedder=embedder, index=index, cfg=cfg, fingerprint=index.fingerprint,
+                   passages_of=passages_of, clause_of={p.id: p.clause_id for p in passages},
+                   per_clause=max(count.values(), default=1))
 
     @classmethod
     def open(cls, settings: Settings, clauses: Sequence[Clause], documents: Sequence[Document],
              passage: Callable[[Clause], str], *, quiet: bool = False) -> DenseIndex:
-        """Open the index for this corpus and embedder; build it first when missing or stale
-        (another embedder, schema or corpus), never mixing vectors."""
+        """Open the index for these passages and this embedder; build it first when missing or stale
+        (another embedder, schema, corpus or passage splitting), never mixing vectors."""
         embedder = load_embedder(settings.store.embedder)
-        cities = {d.doc_id: d.city for d in documents}
+        passages = passages_for(clauses, documents, passage, settings.store.dense_passages)
         cfg = store_config(settings)
-        fp = fingerprint(clauses, embedder.name, passage=passage, cities=cities)
+        fp = fingerprint(passages, embedder.name)
         try:
             index = open_index(cfg, fp)
         except (IndexMissingError, StaleIndexError) as exc:
             if not quiet:
                 why = "索引已过期" if isinstance(exc, StaleIndexError) else "索引不存在"
-                print(f"{why}，正在构建（{len(clauses)} 条，模型 {embedder.name}）…", file=sys.stderr)
+                print(f"{why}，正在构建（{len(passages)} 段，模型 {embedder.name}）…", file=sys.stderr)
             build(settings, clauses, documents, passage, embedder=embedder)
             index = open_index(cfg, fp)
-        ids_of: dict[str, list[str]] = {}
-        for c in clauses:
-            ids_of.setdefault(c.doc_id, []).append(c.clause_id)
-        return cls(embedder=embedder, index=index, cities=cities, cfg=cfg, fingerprint=fp, ids_of=ids_of,
-                   checked_at=time.monotonic())
+        return cls.over(embedder, index, cfg, passages)
 
     def search(self, text: str, k: int, doc_ids: Sequence[str] | None = None) -> list[tuple[str, float]]:
         """Nearest clauses. Filtered to a few documents, the app scores their stored vectors itself:
         Chroma's `where` scans the whole collection (77 ms at 100k clauses, against 1 ms by id)."""
         self._reopen_if_rebuilt()
         v = self.embedder.embed_query(text)
-        ids = [cid for d in doc_ids for cid in self.ids_of.get(d, ())] if doc_ids else []
+        ids = [pid for d in doc_ids for pid in self.passages_of.get(d, ())] if doc_ids else []
         if ids and len(ids) <= BY_ID_LIMIT:
             got, vecs = self.index.vectors(ids)
             sims = vecs @ v  # unit vectors: cosine
-            order = np.argsort(-sims, kind="stable")[:k]
-            return [(got[i], float(sims[i])) for i in order]
+            order = np.argsort(-sims, kind="stable")
+            return clause_scores((self.clause_of[got[i]], float(sims[i])) for i in order)[:k]
         where = None
         if doc_ids:
             where = {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": list(doc_ids)}}
-        return self.index.query(v, k, where)
+        hits = self.index.query(v, k * self.per_clause, where)
+        return clause_scores((cid, sim) for _pid, cid, sim in hits)[:k]
 
     def _reopen_if_rebuilt(self) -> None:
         """Another process may rebuild the shared index (server mode); a build keeps only the
@@ -104,7 +127,5 @@ def build(settings: Settings, clauses: Sequence[Clause], documents: Sequence[Doc
           passage: Callable[[Clause], str], *, embedder: Embedder | None = None, force: bool = False,
           on_progress=None) -> BuildReport:
     embedder = embedder or load_embedder(settings.store.embedder)
-    return build_index(
-        store_config(settings), clauses, embedder.embed_passages, embedder.name,
-        force=force, on_progress=on_progress, passage=passage, cities={d.doc_id: d.city for d in documents},
-    )
+    return build_index(store_config(settings), passages_for(clauses, documents, passage, settings.store.dense_passages),
+                       embedder.embed_passages, embedder.name, force=force, on_progress=on_progress)

@@ -48,6 +48,7 @@ __all__ = [
     "generate_answer",
     "load_prompts",
     "prepare",
+    "rejection_reason",
     "stream_answer",
 ]
 
@@ -275,7 +276,9 @@ def checked_stream(
 
     ok=False, with a reason in Chinese, on endpoint errors, the deadline
     (cfg.timeout_s overall), empty output, an abstention, an answer without a
-    valid [n] marker, or a quotation not verbatim in its cited source.
+    valid [n] marker, a quotation not verbatim in its cited source, a statement without a
+    marker, or a figure, amount, name or URL its cited source does not contain
+    (`cite.check_answer`).
     """
     t0 = time.monotonic()
 
@@ -302,13 +305,9 @@ def checked_stream(
     chk = check_answer(raw, sources)
     if chk.ok:
         return done(text=chk.text, used=chk.used, ok=True, check=chk)
-    if chk.failed_quotes:
-        reason = "大模型回答中的引文与原文不符" + _FALLBACK
-    elif ABSTAIN_PHRASE in chk.text:
-        reason = "大模型认为这些文件没有涉及该问题" + _FALLBACK
-    else:
-        reason = "大模型回答没有标注有效的来源" + _FALLBACK
-    return done(text=chk.text, used=chk.used, reason=reason, check=chk)
+    if ABSTAIN_PHRASE in chk.text and not chk.failed_quotes:
+        return done(text=chk.text, used=chk.used, reason="大模型认为这些文件没有涉及该问题" + _FALLBACK, check=chk)
+    return done(text=chk.text, used=chk.used, reason=rejection_reason(chk), check=chk)
 
 
 def generate_answer(
@@ -332,3 +331,27 @@ def generate_answer(
                 stream.close()
                 log.exception("LLM answer failed")
                 return LLMResult(text="", reason=f"大模型回答处理出错（{type(e).__name__}）" + _FALLBACK)
+
+
+_KIND = {"figure": "数字", "amount": "金额", "name": "名称", "url": "网址", "negation": "否定说法"}
+
+
+def rejection_reason(chk: CheckResult) -> str:
+    """Why a checked answer was not used, in one Chinese sentence naming the first failure."""
+    if chk.failed_quotes:
+        return "大模型回答中的引文与原文不符" + _FALLBACK
+    if not chk.used:
+        return "大模型回答没有标注有效的来源" + _FALLBACK
+    if chk.unsupported:
+        kind, claim, _ = chk.unsupported[0]
+        return f"大模型回答中的{_KIND.get(kind, '内容')}“{_clip(claim)}”在所引条文中找不到" + _FALLBACK
+    if chk.unmarked:
+        return f"大模型回答中有陈述没有标注来源（“{_clip(chk.unmarked[0])}”）" + _FALLBACK
+    if chk.ungrounded:
+        return f"大模型回答中有陈述与所引条文不符（“{_clip(chk.ungrounded[0])}”）" + _FALLBACK
+    return "大模型回答未通过引用检查" + _FALLBACK
+
+
+def _clip(text: str, n: int = 24) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= n else text[: n - 1] + "…"

@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from index import Corpus, load_aliases, load_corpus
@@ -15,8 +15,10 @@ from index.keyword import TokenMode, Tokenizer, idf_of
 from index.keyword_store import open_keyword_index
 from index.normalize import clean
 
-from . import compose
+from . import compose, duties
 from .answer import Answer, Intent
+from .caps import EMPTY, capped, capped_history
+from .english import with_english_lead
 from .errors import UserError
 from .followup import rewrite
 from .judge import Verdict, assess
@@ -44,7 +46,7 @@ class Assistant:
         self.ctx = compose.Context(
             clauses={c.clause_id: c for c in self.corpus.clauses},
             documents={d.doc_id: d for d in self.corpus.documents},
-            tokenize=self.tokenizer,
+            tokenize=lru_cache(maxsize=20_000)(lambda text: tuple(self.tokenizer(text))),  # sentences recur
             weight=lambda t: idf_of(self.retriever.bm25, t),
             known=lambda t: t in self.retriever.bm25.vocab,
             words=content_words,
@@ -53,8 +55,14 @@ class Assistant:
             _ = self._llm  # prompts checked at start-up, not at the first question
         if dense is None and self.settings.retrieval.mode != "keyword":
             # load the embedder and open Chroma while the keyword side is built (much of it in C)
-            self._preload = threading.Thread(target=lambda: self.dense_index, daemon=True)
+            self._preload = threading.Thread(target=self._preload_dense, name="preload-index", daemon=True)
             self._preload.start()
+
+    def _preload_dense(self) -> None:
+        try:
+            _ = self.dense_index
+        except Exception:  # noqa: BLE001, S110 - not cached: raised again where the index is first used
+            pass
 
     # ------------------------------------------------------------------ set-up
 
@@ -84,10 +92,14 @@ class Assistant:
     # ------------------------------------------------------------------ asking
 
     def understand(self, question: str, history: Sequence[str] = ()) -> Query:
-        if not isinstance(question, str) or not clean(question):
-            raise UserError("问题为空：请输入一个问题，例如“郑州开展铁拳专项行动的责任单位有哪些？”", exit_code=2)
+        limit = self.settings.retrieval.max_question_chars
+        question, cut = capped(question, limit)  # before any work: a 20-million-character question costs nothing
+        history = capped_history(history, limit)
+        if not clean(question):
+            raise UserError(EMPTY, exit_code=2)
         text = rewrite(question, history, self.view) if history else question
-        return understand(text, self.view, self.settings.retrieval.max_question_chars)
+        q = understand(text, self.view, limit)
+        return replace(q, truncated=True) if cut and not q.truncated else q
 
     def search(self, q: Query, k: int, mode: Mode | None = None, doc_ids: Sequence[str] | None = None) -> list[Hit]:
         mode = mode or Mode(self.settings.retrieval.mode)
@@ -126,10 +138,13 @@ class Assistant:
             q = replace(q, intent=intent)
         t1 = time.perf_counter()
         answer = self._answer(q, mode)
+        if q.english:
+            answer = with_english_lead(answer, self.ctx.documents, self.ctx.clauses)
         if self.settings.llm.enabled and llm:
             answer = yield from self._generated(q, answer)
         t2 = time.perf_counter()
-        answer.question = clean(question)  # as asked, minus invisible characters and lone surrogates
+        # as asked (cut to the cap), minus invisible characters and lone surrogates
+        answer.question = clean(capped(question, self.settings.retrieval.max_question_chars)[0])
         answer.rewritten = q.question if q.question != answer.question[: len(q.question)] else ""
         if q.corrections:
             fixed = "，".join(f"“{a}”按“{b}”" for a, b in q.corrections)
@@ -180,10 +195,8 @@ class Assistant:
         if q.intent is Intent.CLAUSE_REF and q.clause_refs:
             return compose.clause_reference(ctx, q, q.clause_refs[:5])
         if q.intent is Intent.DEPARTMENT and q.units:
-            per_doc: dict[str, tuple[str, list[str]]] = {}
-            for m in q.units:
-                per_doc.setdefault(m.doc_id, (m.unit, self.units.clauses_of(m.doc_id, m.unit)))
-            return compose.department(ctx, q, per_doc)
+            named = dict.fromkeys((m.doc_id, m.unit) for m in q.units)  # every unit the words name, per document
+            return duties.department(ctx, q, [(d, u, self.units.clauses_of(d, u)) for d, u in named])
         hits = self.search(q, max(k, 10), mode)
         verdict = assess(q, hits, ctx) if allow_abstain else Verdict()
         if not hits:
@@ -204,7 +217,7 @@ class Assistant:
         if q.intent is Intent.COMPARE:
             return compose.compare(ctx, q, self._best_per_doc(q, mode))
         if q.intent is Intent.RESPONSIBILITY:
-            return compose.responsibility(ctx, q, self._carrying_units(hits))
+            return duties.responsibility(ctx, q, _measures_first(hits)[0])  # its own units, never a neighbour's
         if q.intent is Intent.FACT:
             front = next((ctx.clauses[h.clause_id] for h in hits if h.clause_id.endswith("#0.0")), None)
             for doc_id in q.doc_ids[:1]:
@@ -240,7 +253,8 @@ class Assistant:
         from .llm import checked_stream  # noqa: PLC0415
 
         cfg, prompts = self._llm
-        sources = [Source(c.n, c.clause_id, c.label, self.ctx.clauses[c.clause_id].text) for c in base.citations]
+        sources = [Source(c.n, c.clause_id, c.label, self.ctx.clauses[c.clause_id].text, tuple(c.units))
+                   for c in base.citations]
         result = yield from checked_stream(q.question, sources, cfg, prompts)
         if not result.ok:
             base.mode = "extractive-fallback"
@@ -261,9 +275,13 @@ class Assistant:
         figures preferred), keeping the fused order as the tie-break."""
         ctx = self.ctx
 
+        years = [t for t in q.tokens if t.isdigit() and len(t) == 4]  # 到2023年底: a frame the clause may print once
+
         def best(h: Hit) -> float:
-            scored = sentence_scores(ctx.clauses[h.clause_id].body, q.tokens, ctx.tokenize, ctx.weight, want_values=True)
-            return max((s for _, s in scored), default=0.0)
+            body = ctx.clauses[h.clause_id].body
+            scored = sentence_scores(body, q.tokens, ctx.tokenize, ctx.weight, want_values=True)
+            framed = sum(ctx.weight(y) for y in years if y in body)
+            return max((s for _, s in scored), default=0.0) + framed
 
         head = sorted(enumerate(hits[:top]), key=lambda ih: (-best(ih[1]), ih[0]))
         return [h for _, h in head] + list(hits[top:])
@@ -286,15 +304,6 @@ class Assistant:
     def target_clauses(self) -> frozenset[str]:
         return frozenset(c.clause_id for c in self.corpus.clauses
                          if _TARGET_SENTENCE.search(c.body) or c.title.endswith("目标"))
-
-    def _carrying_units(self, hits: Sequence[Hit]) -> Hit:
-        """Asked who is responsible: among near-equal best measures, the one that prints units."""
-        measures = _measures_first(hits)
-        top = measures[0]
-        for h in measures[:3]:
-            if h.score >= 0.85 * top.score and self.ctx.clauses[h.clause_id].units:
-                return h
-        return top
 
     def _best_per_doc(self, q: Query, mode: Mode | None) -> list[Hit]:
         """One matching measure per compared place, in the order the places were named."""

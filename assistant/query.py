@@ -36,8 +36,17 @@ _ASK_WORDS = frozenset("多少 什么 怎么 怎么样 怎样 如何 哪里 哪�
 _ASKING_NOUNS = frozenset("区别 差别 时候 名字 职责 文号 字号 文字 后果 层面 专门 内容 情况 方面 保护措施 办法 做法 "
                           "规定 政策 文件 条款 意思 意义 作用 好处 问题 东西 事情 地方 哪里 时间 日期".split())
 _COMPARE = re.compile(r"比较|对比|相比|比起|不同|区别|差异|异同|各地|各市|分别|哪些城市|哪个城市|哪几个|哪里更|compare|difference|differ|versus|\bvs\b")
-_WHO = re.compile(r"责任单位|有没有责任|有责任吗|什么责任|负有责任|牵头单位|负责单位|哪些部门|哪个部门|什么部门|哪些单位|哪个单位|哪家单位|由谁|谁负责|谁来|谁管|归谁|主管部门|由哪|哪些机构负责|who\b|which (?:department|agenc|unit|bod)|responsible")
-_DEPT_ASK = re.compile(r"负责|承担|牵头|参与|职责|分工|任务|涉及|担任|管哪些|管什么|responsible for|in charge")
+_WHO = re.compile(r"责任单位|有没有责任|有责任吗|什么责任|负有责任|牵头单位|配合单位|协办单位|主办单位|牵头部门|配合部门|谁牵头|谁配合|负责单位|哪些部门|哪个部门|什么部门|哪些单位|哪个单位|哪家单位|由谁|谁负责|谁来|谁管|归谁|主管部门|由哪|哪些机构负责|who\b|which (?:department|agenc|unit|bod)|responsible")
+# What a named unit carries, in any wording (负责哪些, 要干哪些活, 管什么, 有X什么事, 点了X的名 …);
+# a question that is the unit alone (市公安局呢？) asks the same.
+_DEPT_ASK = re.compile(
+    r"负责|承担|牵头|参与|配合|协办|主办|职责|职能|分工|任务|涉及|担任|分到|分配|名下|点名|点了.{0,16}名|提到|提及|"
+    r"出现|列为|列入|(?:管|干|做|办|抓)(?:了|些|的|什么|哪些|啥|哪|几)|(?:哪些|什么|的|哪几项)(?:活|事|工作|措施|条款|内容)|"
+    r"事情|事儿|差事|活儿|responsib|in charge|dut(?:y|ies)|tasks?\b|roles?\b|carr(?:y|ies)|\blead|take part|involved|"
+    r"\bdoes\b.{0,60}\bdo\b|\bmeasures\b")
+_AS_ROLE = re.compile(r"(?:作为|列为|列入|是)(?:牵头|配合|主办|协办|责任)?(?:单位|部门)")
+_CONTRAST = re.compile(r"比较|对比|相比|比起|不同|区别|差异|异同|compare|differ|versus|\bvs\b")
+_FILLER = re.compile(r"[\W\d_a-z]|哪些|哪几|什么|请问|请|列出|列一下|全部|所有|一下|看看|查询|查|都|有|的|了|呢|吗|在|里|中|是|呀|啊")
 _FACT = re.compile(r"多少|几个|几家|几年|哪一年|哪年|何时|什么时候|时间|日期|目标|文号|字号|编号|发文|印发|比例|百分|达到|亿元|万元|数量|几项|截至|到哪|how (?:much|many)|when|what year|target|number|date")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[(（]\d{4}[〕\])）]\s*\d{1,4}\s*号")
 # A named regulation: in 《》, or headed by a place (安徽省知识产权保护条例)
@@ -167,9 +176,10 @@ class CorpusView:
         for m in _DOC_NUMBER.finditer(norm):
             if m.group(0) not in self._corpus_text:
                 out.append(m.group(0))
+        own = {re.sub(r"\s", "", normalise(n)) for d in self.documents for n in (d.title, d.short_name)}
         for m in _REGULATION.finditer(norm):
             name = m.group(1) or m.group(2)
-            if len(name) >= 6 and name not in self._corpus_text:
+            if len(name) >= 6 and name not in self._corpus_text and re.sub(r"\s", "", name) not in own:
                 out.append(name)
         return out
 
@@ -209,6 +219,8 @@ def understand(question: str, view: CorpusView, max_chars: int = 500) -> Query:
     doc_ids, places = view.docs_named(norm)
     doc_ids, places, foreign, scope_note = view.read_places(norm, doc_ids, places)
     units = tuple(view.units.find(norm, doc_ids))
+    if len(places) > 1 and units:
+        doc_ids, places, units = _places_outside_units(norm, view, doc_ids, places, units)
     unknown = view.unknown_terms(norm)
     refs = tuple(_clause_refs(norm, view, doc_ids))
     intent = _intent(norm, units, refs, places, english)
@@ -252,7 +264,12 @@ def named_things(texts, pieces: bool = True) -> set[str]:
 
 def _fix_typos(norm: str, view: CorpusView, protected: Sequence[str] = ()) -> tuple[str, list[tuple[str, str]]]:
     fixes = []
+    named = [(m.start(), m.end()) for u in view.units.find(norm) for m in re.finditer(re.escape(u.key), norm)]
+    at = 0
     for word, _flag in _posseg(norm):
+        start, at = at, at + len(word)
+        if any(a < at and start < b for a, b in named):
+            continue  # part of a unit's name (发展改革委 | 管什么), not a typo
         if any(word in p or p in word for p in protected):
             continue
         meant = view.speller.correct(word)
@@ -266,10 +283,10 @@ def _fix_typos(norm: str, view: CorpusView, protected: Sequence[str] = ()) -> tu
 def _intent(norm: str, units: Sequence[UnitMatch], refs: Sequence[str], places: Sequence[str], english: bool) -> Intent:
     if refs and (len(norm) <= 30 or _PLAIN_CLAUSE_ASK.search(norm)) and not _WHO.search(norm):
         return Intent.CLAUSE_REF
+    if units and len(places) < 2 and not _CONTRAST.search(norm) and _duty_ask(norm, units, places):
+        return Intent.DEPARTMENT
     if _COMPARE.search(norm) or len(places) >= 2:
         return Intent.COMPARE
-    if units and _DEPT_ASK.search(norm) and not _WHO.search(norm.replace("负责", "")):
-        return Intent.DEPARTMENT
     if _WHO.search(norm):
         return Intent.RESPONSIBILITY
     if refs:
@@ -277,6 +294,34 @@ def _intent(norm: str, units: Sequence[UnitMatch], refs: Sequence[str], places: 
     if _FACT.search(norm):
         return Intent.FACT
     return Intent.LOOKUP
+
+
+def _places_outside_units(norm: str, view: CorpusView, doc_ids: Sequence[str], places: Sequence[str],
+                          units: Sequence[UnitMatch]) -> tuple[list[str], list[str], tuple[UnitMatch, ...]]:
+    """A place named only inside a unit's name (郑州 in 开封's 郑州海关驻开封办事处) is not a place
+    the question asks about; a unit's own place in its name (信阳海关) still is."""
+    masked = norm
+    for u in units:
+        masked = masked.replace(u.key, " ")
+    kept = set(view.docs_named(masked)[1])
+    kept |= {p for u in units for p in view.docs_named(u.key)[1] if p == view.place_of(u.doc_id)}
+    if all(p in kept for p in places):
+        return list(doc_ids), list(places), tuple(units)
+    places = [p for p in places if p in kept]
+    doc_ids = [d for d in doc_ids if view.place_of(d) in places]
+    return doc_ids, places, tuple(view.units.find(norm, doc_ids))
+
+
+def _duty_ask(norm: str, units: Sequence[UnitMatch], places: Sequence[str]) -> bool:
+    """Asks what the named unit carries, not who carries a measure: with the unit's own words
+    taken out, no who-question remains (谁牵头…, 由哪些单位…), and a duty word does or nothing does."""
+    rest = norm
+    for word in sorted({u.key for u in units} | set(places), key=len, reverse=True):
+        rest = rest.replace(word, " ")
+    rest = _AS_ROLE.sub(" ", rest)
+    if _WHO.search(rest.replace("负责", "").replace("responsible for", "")):
+        return False
+    return bool(_DEPT_ASK.search(rest)) or len(_FILLER.sub("", rest).replace("市", "")) == 0
 
 
 def _clause_refs(norm: str, view: CorpusView, doc_ids: Sequence[str]) -> list[str]:

@@ -7,7 +7,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 _SENTENCE = re.compile(r"[^。；！？!?;]*[。；！？!?;]?")
-_VALUE = re.compile(r"\d|[一二三四五六七八九十百千万亿]+(?:家|年|项|个|亿|万|%|倍)|《|“|〔")
+NUMBER = re.compile(r"\d|[一二三四五六七八九十百千万亿]+(?:家|年|项|个|亿|万|%|倍)")
+VALUE = re.compile(NUMBER.pattern + r"|《|“|〔")  # a figure, or a name or title as printed
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ def sentence_scores(body: str, query_tokens: Sequence[str], tokenize: Callable[[
     out = []
     for sp in sentences(body):
         s = sum(weight(t) for t in set(tokenize(sp.text)) & wanted)
-        if want_values and _VALUE.search(sp.text):
+        if want_values and VALUE.search(sp.text):
             s = s * 1.5 + 0.5
         out.append((sp, s))
     return out

@@ -19,6 +19,7 @@ import numpy as np
 from index import Clause
 from index.keyword import BM25Index, Tokenizer
 from index.normalize import normalise
+from index.records import passage_text
 
 from .substrings import SubstringIndex
 
@@ -117,9 +118,3 @@ class Retriever:
             hits = [(pos, cid) for t in titles for pos, cid, doc in self._titles.values[t] if not doc_ids or doc in doc_ids]
             out += [cid for _, cid in sorted(hits)]
         return out
-
-
-def passage_text(c: Clause) -> str:
-    """What is searched and embedded for a clause: its heading words and its own text
-    (the 责任单位 list is structured data, answered from the record, not searched)."""
-    return f"{c.chapter_title} {c.title}。{c.body}"

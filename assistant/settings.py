@@ -63,6 +63,9 @@ class Store(_Group):
     chroma_host: str | None = setting(None, "Chroma server host; unset = embedded PersistentClient in data_dir",
                                       env="CHROMA_HOST")
     chroma_port: int = setting(8000, "Chroma server port (with chroma_host)", env="CHROMA_PORT")
+    dense_passages: Literal["sentence", "clause"] = setting(
+        "sentence", 'What is embedded: "sentence" (one vector per sentence, a clause scored by its best '
+        'sentences) or "clause" (one vector per clause)', env="DENSE_PASSAGES")
 
     @field_validator("embedder")
     @classmethod
@@ -103,6 +106,9 @@ class LLM(_Group):
 class Web(_Group):
     host: str = setting("127.0.0.1", "Chat page bind address", env="HOST")
     port: int = setting(7860, "Chat page port", env="PORT", ge=0, le=65535)
+    sessions_kept: int = setting(
+        500, "Page sessions kept in memory (each holds its last inputs); beyond it the oldest are dropped",
+        env="SESSIONS_KEPT", ge=1)
     queue_size: int = setting(16, "Chat requests waiting at most; beyond it users see a busy message",
                               env="QUEUE_SIZE", ge=1)
     api_key: str | None = setting(
@@ -191,6 +197,9 @@ class Settings(BaseSettings):
 
     seeds_dir: Path = setting(description="Folder with the documents and catalog.toml", env="SEEDS_DIR",
                               default_factory=lambda: packaged("seeds"))
+    max_input_bytes: int = setting(
+        1_000_000, "Largest batch line or HTTP request body; a longer line gets an error record, a larger request a 413",
+        env="MAX_INPUT_BYTES", ge=10_000)
     store: Store = Field(default_factory=Store, description=GROUPS["store"][1])
     retrieval: Retrieval = Field(default_factory=Retrieval, description=GROUPS["retrieval"][1])
     llm: LLM = Field(default_factory=LLM, description=GROUPS["llm"][1])

@@ -2,7 +2,10 @@
 
 Matching is structural, from the parsed unit lists and the alias table: the canonical name,
 its printed forms, the name without the 市/市委 prefix, its core (市公安局 → 公安), and for
-short names the last two characters (信阳海关 → 海关). The longest key found wins.
+short names the last two characters (信阳海关 → 海关); in English, the phrases of
+index/data/unit_english.toml for the kind of body the name contains (公安局 → "public
+security bureau"). Keys and questions are compared in their search form (normalise). The
+longest key found wins.
 """
 
 from __future__ import annotations
@@ -11,7 +14,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from index import Clause
+from index import Clause, english_unit_names
+from index.normalize import normalise
 
 from .substrings import SubstringIndex
 
@@ -21,6 +25,8 @@ _SUFFIX = re.compile(r"(委员会|办公室|中心支行|支行|局|委|办|院|
 
 def name_keys(name: str, city: str = "") -> set[str]:
     keys = {name}
+    if name.startswith("市人民"):  # 人民代表大会常务委员会 and its core, beside 代表大会…
+        keys |= name_keys(name[1:], city)
     bare = _PREFIX.sub("", name)
     if city and bare.startswith(city):
         bare = bare[len(city):]
@@ -59,9 +65,10 @@ class UnitDirectory:
             printed = aliases.get(city, {})
             for unit in units:
                 forms = {unit, *(p for p, canon in printed.items() if canon == unit)}
-                for form in forms:
-                    for key in name_keys(form, city):
-                        self._keys.append((key.lower(), doc_id, unit))
+                keys = {k for form in forms for k in name_keys(form, city)}
+                keys |= {p for zh, phrases in english_unit_names().items() if zh in unit for p in phrases}
+                for key in sorted(keys):  # sorted: the same order in every run (set order is not)
+                    self._keys.append((normalise(key), doc_id, unit))
         self._keys.sort(key=lambda t: -len(t[0]))
         self._by_key = SubstringIndex((key, (pos, doc_id, unit)) for pos, (key, doc_id, unit) in enumerate(self._keys))
         self._by_key_doc: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
@@ -72,7 +79,7 @@ class UnitDirectory:
         """Units the text names, longest match first; limited to doc_ids when given.
         The text's substrings are looked up, so the cost follows the text, not the corpus."""
         allowed = set(doc_ids)
-        text = text.lower()
+        text = normalise(text)
         for keys in self._by_key.found(text):
             hits = []
             for k in keys:

@@ -7,7 +7,7 @@ process so memory figures are its own:
   the Chroma index through `index.store.build_index`, embedded (PersistentClient) and on a
   Chroma server (`chroma run` on loopback), side by side;
 - search latency p50/p95 over real questions (`evals/questions.jsonl`): keyword
-  (`Retriever.search`, BM25 + title matches), dense (`ClauseIndex.query` with the question's
+  (`Retriever.search`, BM25 + title matches), dense (`PassageIndex.query` with the question's
   real e5 vector; also with a one-document filter), hybrid (`Retriever.search` with both);
   and the whole `Assistant.ask` (query understanding too; up to `--assistant-max` clauses);
 - memory: resident set of this process after each stage, and of the Chroma server.
@@ -194,7 +194,7 @@ class TimedTokenizer:
 
 def _timed_build(cfg, clauses, vec_of: dict[str, np.ndarray], cities) -> dict:
     from assistant.retrieve import passage_text
-    from index.store import build_index
+    from index.store import build_index, one_passage_per_clause
 
     stages: dict[str, float] = {}
     marks = {"t": time.perf_counter(), "stage": None}
@@ -209,7 +209,7 @@ def _timed_build(cfg, clauses, vec_of: dict[str, np.ndarray], cities) -> dict:
         return np.stack([vec_of[t] for t in texts])
 
     t = time.perf_counter()
-    report = build_index(cfg, clauses, embed, "synth-avg-e5", passage=passage_text, cities=cities,
+    report = build_index(cfg, one_passage_per_clause(clauses, passage_text, cities), embed, "synth-avg-e5",
                          on_progress=progress, lock_timeout=60)
     total = time.perf_counter() - t
     progress("end", 0, 0)
@@ -228,12 +228,12 @@ def _lat(fn: Callable[[str], object], qs: Sequence[str], rounds: int) -> tuple[f
     return p50_p95(ms)
 
 
-def dense_by_ids(idx, vector: np.ndarray, clause_ids: Sequence[str], k: int) -> list[tuple[str, float]]:
+def dense_by_ids(idx, vector: np.ndarray, passage_ids: Sequence[str], k: int) -> list[tuple[str, float]]:
     """A filtered dense search as `DenseIndex.search` does it for a few documents (P10): their
-    clauses' vectors fetched by id (`ClauseIndex.vectors`, an indexed look-up in Chroma) and
-    scored here (unit vectors: dot = cosine). Same answer as a filtered `ClauseIndex.query`,
+    passages' vectors fetched by id (`PassageIndex.vectors`, an indexed look-up in Chroma) and
+    scored here (unit vectors: dot = cosine). Same answer as a filtered `PassageIndex.query`,
     without Chroma's filtered scan."""
-    got, emb = idx.vectors(clause_ids)
+    got, emb = idx.vectors(passage_ids)
     sims = emb @ np.asarray(vector, dtype=np.float32)
     order = np.argsort(-sims, kind="stable")[:k]
     return [(got[i], float(sims[i])) for i in order]
@@ -246,7 +246,7 @@ def run_size(job: dict) -> dict:
     from assistant.retrieve import Mode, Retriever, passage_text
     from benchmarks.synth import build_pool, generate, load_corpus, SEEDS
     from index.keyword import TokenMode, Tokenizer
-    from index.store import StoreConfig, open_index
+    from index.store import StoreConfig, open_index, passage_id
 
     n, work = job["n"], Path(job["work"])
     res: dict = {"n": n, "rss_mb": {}, "build_s": {}, "query_ms": {}}
@@ -306,7 +306,7 @@ def run_size(job: dict) -> dict:
     rounds = job["rounds"]
     res["query_ms"]["keyword"] = _lat(lambda q: retriever.search(q, 10, mode=Mode.KEYWORD), qs, rounds)
     some_doc = synth.documents[len(synth.documents) // 2].doc_id
-    doc_ids = [c.clause_id for c in clauses if c.doc_id == some_doc]
+    doc_ids = [passage_id(c.clause_id, 0) for c in clauses if c.doc_id == some_doc]
     for name, idx in indexes.items():
         res["query_ms"][f"dense_{name}"] = _lat(lambda q, idx=idx: idx.query(qvec[q], 30), qs, rounds)
         res["query_ms"][f"dense_{name}_1doc"] = _lat(
@@ -315,12 +315,12 @@ def run_size(job: dict) -> dict:
         res["query_ms"][f"dense_{name}_1doc_ids"] = _lat(
             lambda q, idx=idx: dense_by_ids(idx, qvec[q], doc_ids, 30), qs, rounds)
         res.setdefault("by_ids_agree", {})[name] = float(np.mean([
-            [i for i, _ in idx.query(qvec[q], 30, {"doc_id": some_doc})] == [i for i, _ in dense_by_ids(idx, qvec[q], doc_ids, 30)]
+            [p for p, _c, _s in idx.query(qvec[q], 30, {"doc_id": some_doc})] == [i for i, _ in dense_by_ids(idx, qvec[q], doc_ids, 30)]
             for q in qs]))
 
         def dense(text, k, doc_ids, idx=idx):
             where = None if not doc_ids else {"doc_id": {"$in": list(doc_ids)}}
-            return idx.query(qvec[text], k, where)
+            return [(c, s) for _p, c, s in idx.query(qvec[text], k, where)]
 
         retriever.dense = dense
         res["query_ms"][f"hybrid_{name}"] = _lat(lambda q: retriever.search(q, 10, mode=Mode.HYBRID), qs, rounds)
@@ -336,8 +336,8 @@ def run_size(job: dict) -> dict:
         # The pipeline searches with the question's normalised (maybe corrected) text: the vector
         # is the one of the question being asked.
         asking = {"v": None}
-        retriever.dense = lambda text, k, doc_ids: idx.query(
-            asking["v"], k, {"doc_id": {"$in": list(doc_ids)}} if doc_ids else None)
+        retriever.dense = lambda text, k, doc_ids: [(c, s) for _p, c, s in idx.query(
+            asking["v"], k, {"doc_id": {"$in": list(doc_ids)}} if doc_ids else None)]
 
         def ask(q: str) -> None:
             asking["v"] = qvec[q]
@@ -550,8 +550,8 @@ def write_markdown(data: dict, path: Path) -> None:
     agree = [f"{r['n']:,} {name} {v * 100:.0f}%" for r in rows for name, v in r.get("by_ids_agree", {}).items()]
     if agree:
         L += ["", "Dense search limited to one document (what a question naming a place does): \"Chroma `where`\" is "
-              "`ClauseIndex.query(…, where={\"doc_id\": …})`; \"by ids (app)\" is what `DenseIndex.search` does since "
-              "fix P10 — the document's clause vectors fetched with `ClauseIndex.vectors` and scored in the app. Same "
+              "`PassageIndex.query(…, where={\"doc_id\": …})`; \"by ids (app)\" is what `DenseIndex.search` does since "
+              "fix P10 — the document's passage vectors fetched with `PassageIndex.vectors` and scored in the app. Same "
               "top-30 ids for " + ", ".join(agree) + " of the questions."]
     L += [
         "",

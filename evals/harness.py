@@ -20,10 +20,12 @@ from .metrics import (
     Question,
     Tally,
     f1,
+    facts_in_lead,
     facts_present,
     hit_at_1,
     percentile,
     precision_recall,
+    quote_share,
     recall_at,
     reciprocal_rank,
 )
@@ -143,6 +145,7 @@ def _baseline_ranker(assistant: Assistant):
 def _score_answers(assistant: Assistant, questions: Sequence[Question], report: EvalReport) -> None:
     tally, times = Tally(), []
     quotes_total = quotes_ok = 0
+    shares: list[float] = []
     oos = [q for q in questions if not q.in_scope]
     declined = wrongly_declined = 0
     dept_complete = dept_total = 0
@@ -154,6 +157,8 @@ def _score_answers(assistant: Assistant, questions: Sequence[Question], report: 
         for c in ans.citations:
             quotes_total += 1
             quotes_ok += verify_quote(c.quote, assistant.corpus.clause(c.clause_id).text)
+            if ans.intent.value != "clause_ref":  # asked for the whole clause
+                shares.append(quote_share(c.quote, assistant.corpus.clause(c.clause_id).text))
         if not q.in_scope:
             declined += ans.abstained
             if not ans.abstained:
@@ -175,6 +180,7 @@ def _score_answers(assistant: Assistant, questions: Sequence[Question], report: 
             tally.add(q.type, "list_complete", float(complete))
         if q.facts:
             tally.add(q.type, "facts_present", facts_present(ans.answer, q.facts))
+            tally.add(q.type, "facts_in_first_sentence", facts_in_lead(ans.answer, q.facts))
         if ans.abstained or not cited or cited[0] not in q.gold:
             report.failures.append(_miss(q, cited, "declined" if ans.abstained else ""))
     means = tally.means()
@@ -191,6 +197,8 @@ def _score_answers(assistant: Assistant, questions: Sequence[Question], report: 
         "responsibility_unit_f1": means.get("responsibility", {}).get("unit_f1", 0.0),
         "department_lists_complete": dept_complete / dept_total if dept_total else 1.0,
         "facts_present": overall.get("facts_present", 0.0),
+        "facts_in_first_sentence": overall.get("facts_in_first_sentence", 0.0),
+        "quote_share_of_clause": sum(shares) / len(shares) if shares else 0.0,
         "out_of_scope_declined": declined / len(oos) if oos else 1.0,
         "in_scope_wrongly_declined": wrongly_declined / n_in if n_in else 0.0,
         "answer_p50_ms": percentile(times, 50),

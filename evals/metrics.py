@@ -73,6 +73,25 @@ def facts_present(answer: str, facts: Sequence[str]) -> float:
     return sum(1 for f in facts if _WS.sub("", f) in text) / len(facts) if facts else 1.0
 
 
+_FIRST_SENTENCE = re.compile(r"[^。！？!?\n]*[。！？!?]?")
+
+
+def first_sentence(answer: str) -> str:
+    """The answer's opening sentence: up to the first full stop or line break."""
+    m = _FIRST_SENTENCE.match(answer.lstrip())
+    return m.group() if m else ""
+
+
+def facts_in_lead(answer: str, facts: Sequence[str]) -> float:
+    """Share of the required facts said in the answer's first sentence."""
+    return facts_present(first_sentence(answer), facts)
+
+
+def quote_share(quote: str, clause_text: str) -> float:
+    """How much of its clause a quote takes (1.0: the whole clause)."""
+    return len(_WS.sub("", quote)) / max(1, len(_WS.sub("", clause_text)))
+
+
 def percentile(values: Sequence[float], p: float) -> float:
     if not values:
         return 0.0

@@ -6,6 +6,7 @@ import re
 import tomllib
 from pathlib import Path
 
+from .errors import PolicyError
 from .records import Document
 
 CATALOG_FILE = "catalog.toml"
@@ -16,7 +17,7 @@ _DOC_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 _DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})?$")
 
 
-class CatalogError(ValueError):
+class CatalogError(PolicyError, ValueError):
     """A catalog or seed file that cannot be used; the message names the file and the fix."""
 
 
@@ -29,8 +30,12 @@ def load_catalog(seeds_dir: Path) -> list[Document]:
         raise CatalogError(f"{path}: 没有任何 [[document]] 条目：请为每份文件添加一个条目")
     docs: list[Document] = []
     seen: set[str] = set()
+    sources: dict[Path, str] = {}  # resolved source file → the entry that names it
+    root = Path(seeds_dir).resolve()
     for i, entry in enumerate(entries, start=1):
         where = f"{path} 第 {i} 个 [[document]]"
+        if isinstance(entry, dict) and isinstance(entry.get("id"), str):
+            where += f"（id {entry['id']}）"
         if not isinstance(entry, dict):
             raise CatalogError(f"{where}: 条目格式错误")
         unknown = set(entry) - set(_REQUIRED) - set(_OPTIONAL)
@@ -52,9 +57,11 @@ def load_catalog(seeds_dir: Path) -> list[Document]:
             raise CatalogError(f"{where}: id {doc_id!r} 重复")
         if not _DATE.match(entry.get("date", "")):
             raise CatalogError(f"{where}: date {entry['date']!r} 应写成 YYYY-MM-DD 或留空")
-        source = Path(seeds_dir) / entry["source"]
-        if not source.is_file():
-            raise CatalogError(f"{where}: 找不到源文件 {source}")
+        source = _inside(root, entry["source"], where)
+        if source in sources:
+            raise CatalogError(f"{where} 与{sources[source]}指向同一个源文件 {entry['source']}："
+                               f"每份文件只能有一个条目，请删去其中一个或改正 source")
+        sources[source] = where.removeprefix(f"{path} ")
         seen.add(doc_id)
         docs.append(
             Document(
@@ -72,6 +79,17 @@ def load_catalog(seeds_dir: Path) -> list[Document]:
             )
         )
     return docs
+
+
+def _inside(root: Path, source: str, where: str) -> Path:
+    """The source file, resolved (symlinks followed); it must be a file inside the seeds folder."""
+    resolved = (root / source).resolve()
+    if not resolved.is_relative_to(root):
+        raise CatalogError(f"{where}: source {source!r} 指向 seeds 文件夹之外（{resolved}）："
+                           f"源文件须放在 {root} 之内，source 写相对路径")
+    if not resolved.is_file():
+        raise CatalogError(f"{where}: 找不到源文件 {root / source}")
+    return resolved
 
 
 def load_aliases(seeds_dir: Path) -> dict[str, dict[str, str]]:

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 
+from .errors import PolicyError
 from .numerals import CHINESE_NUMERAL_CHARS, chinese_to_int, int_to_chinese
 from .records import Clause, Document
 from .units import find_units, normalise_units
@@ -29,10 +30,11 @@ _ARTICLE = re.compile(rf"^第({_N})条\s*(.*)$")
 _PAGE_HEADER = re.compile(r"^第\s*[A-Z]?\d+\s*版\s*[:：]?.{0,20}$|^[-—\s]*\d+\s*[-—]*$|^-\s*\d+\s*-$")
 _DATE_LINE = re.compile(r"^\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*(印发|发布|印)?$")
 _SENTENCE_PUNCT = re.compile(r"[。；，：！？,;:!?]")
+_ENDS_LINE = re.compile(r"[。！？!?）)\]〕】”]$")
 _WS = re.compile(r"\s+")
 
 
-class ParseError(ValueError):
+class ParseError(PolicyError, ValueError):
     """A document that cannot be read as this family; the message names the file and line."""
 
 
@@ -190,6 +192,10 @@ def _split_closing(block: _Block) -> str:
             break
     if not any(_DATE_LINE.match(ln.text) for ln in tail):
         return ""
+    # a signature starts after a finished line: 局、市委网信办） after a list broken by a page
+    # (…、市市场监管 / 局、…）) is the measure's own text
+    while tail and len(block.lines) > len(tail) and not _ENDS_LINE.search(block.lines[-len(tail) - 1].text):
+        tail.pop()
     del block.lines[len(block.lines) - len(tail):]
     return "\n".join(ln.text for ln in reversed(tail))
 
@@ -199,6 +205,8 @@ def _clause(doc: Document, block: _Block, aliases: Mapping[str, str]) -> Clause:
     span = (block.lines[0].start, block.lines[-1].end)
     found = find_units(text) if block.measure else None
     units = normalise_units(found.names, aliases) if found else ()
+    lead = normalise_units(found.lead, aliases) if found else ()
+    support = normalise_units(found.support, aliases) if found else ()
     body = text[: found.body_end].rstrip() if found else text
     title = _title(block) if block.measure else block.chapter_title
     chapter_mark = f"{int_to_chinese(block.chapter)}、" if block.chapter else ""
@@ -220,6 +228,8 @@ def _clause(doc: Document, block: _Block, aliases: Mapping[str, str]) -> Clause:
         span=span,
         units_raw=found.raw if found else "",
         units=units,
+        lead_units=lead,
+        support_units=tuple(u for u in support if u not in lead),
         label=label,
         body=body,
     )

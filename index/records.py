@@ -50,9 +50,11 @@ class Clause:
     text: str
     span: tuple[int, int]
     units_raw: str = ""
-    units: tuple[str, ...] = field(default_factory=tuple)
+    units: tuple[str, ...] = field(default_factory=tuple)  # every unit, printed order, no role labels
     label: str = ""
     body: str = ""  # text without the printed responsibility suffix
+    lead_units: tuple[str, ...] = ()  # those the document marks as leading (牵头/负责/主办); empty where none
+    support_units: tuple[str, ...] = ()  # those it marks as cooperating (配合/协办); empty where none
 
     def __post_init__(self) -> None:
         if not self.body:
@@ -67,6 +69,8 @@ class Clause:
             "title": self.title,
             "text": self.text,
             "units": list(self.units),
+            "lead_units": list(self.lead_units),
+            "support_units": list(self.support_units),
             "chapter": self.chapter,
             "chapter_title": self.chapter_title,
             "measure": self.measure,
@@ -74,3 +78,9 @@ class Clause:
             "units_raw": self.units_raw,
             "span": list(self.span),
         }
+
+
+def passage_text(c: Clause) -> str:
+    """What is searched and embedded for a clause: its heading words and its own text
+    (the 责任单位 list is structured data, answered from the record, not searched)."""
+    return f"{c.chapter_title} {c.title}。{c.body}"

@@ -79,3 +79,61 @@ def server(tmp_path_factory):
     s = Server(shared_data_dir(tmp_path_factory))
     yield s
     s.stop()
+
+
+FAMILY_CATALOG = '''
+[[document]]
+id = "luoyang-measures"
+title = "洛阳市关于加强知识产权保护的若干措施"
+short_name = "洛阳市知识产权保护若干措施"
+city = "洛阳"
+province = "河南"
+issuer = "洛阳市人民政府办公室"
+number = "洛政办〔2022〕9号"
+date = "2022-05-01"
+source = "luoyang-measures.txt"
+
+[[document]]
+id = "anyang-rules"
+title = "安阳市知识产权保护办法"
+short_name = "安阳市知识产权保护办法"
+city = "安阳"
+province = "河南"
+issuer = "安阳市人民政府"
+source = "anyang-rules.txt"
+
+[[document]]
+id = "kaifeng-division"
+title = "开封市知识产权保护重点任务分工方案"
+short_name = "开封市知识产权保护重点任务分工方案"
+city = "开封"
+province = "河南"
+issuer = "开封市人民政府办公室"
+number = "汴政办〔2023〕15号"
+date = "2023-04-10"
+source = "kaifeng-division.txt"
+aliases = ["开封市", "Kaifeng"]
+'''
+
+
+@pytest.fixture(scope="session")
+def family_seeds(tmp_path_factory) -> Path:
+    """The five seeds plus three documents of the same family in other layouts (tests/fixtures),
+    added as a user would: the files and their catalog entries, no code."""
+    import shutil
+
+    target = tmp_path_factory.mktemp("family") / "seeds"
+    shutil.copytree(SEEDS, target)
+    for name in ("luoyang-measures.txt", "anyang-rules.txt", "kaifeng-division.txt"):
+        shutil.copy(ROOT / "tests" / "fixtures" / name, target / name)
+    with open(target / "catalog.toml", "a", encoding="utf-8") as fh:
+        fh.write(FAMILY_CATALOG)
+    return target
+
+
+@pytest.fixture(scope="session")
+def family_assistant(family_seeds, tmp_path_factory):
+    """The pipeline over the seeds and the family fixtures, keyword retrieval (no model)."""
+    from assistant import Assistant, Settings
+
+    return Assistant(Settings(retrieval="keyword", seeds_dir=family_seeds, data_dir=tmp_path_factory.mktemp("fam-data")))

@@ -100,8 +100,20 @@ def test_ask_open_a_source_and_explore_a_department(server, browser):
     texts = [x.text for x in labels]
     assert any(re.fullmatch(r"信阳 · 市市场监管局（\d+ 项）", t) for t in texts), texts
     next(x for x in labels if x.text.startswith("信阳")).click()
-    wait(d, lambda: "xinyang-opinions#1.1" in d.find_element(By.ID, "pa-dept-table").text)
+    wait(d, lambda: "一、（一）" in d.find_element(By.ID, "pa-dept-table").text)
     assert "共承担" in d.find_element(By.ID, "pa-dept-summary").text
+    assert "xinyang-opinions#" not in d.find_element(By.ID, "pa-dept-table").text  # printed numbers, no ids
+    # one matching department is picked at once; a row opens its measure; the table downloads
+    query.clear()
+    query.send_keys("郑州公安局")
+    query.send_keys(Keys.ENTER)
+    wait(d, lambda: "郑州 · 市公安局" in d.find_element(By.ID, "pa-dept-summary").text)
+    wait(d, lambda: "二、（三）" in d.find_element(By.ID, "pa-dept-table").text)
+    assert d.find_element(By.CSS_SELECTOR, "#pa-dept-xlsx").is_displayed()
+    cell = next(c for c in d.find_elements(By.CSS_SELECTOR, "#pa-dept-table [role='gridcell']") if c.text == "严格司法保护")
+    cell.click()
+    wait(d, lambda: "**" not in d.find_element(By.ID, "pa-dept-measure").text
+         and "市中级人民法院" in d.find_element(By.ID, "pa-dept-measure").text)
     shot(d, "explorer.png")
 
     # the matrix of a document: a heatmap picture and a CSV download
@@ -109,6 +121,7 @@ def test_ask_open_a_source_and_explore_a_department(server, browser):
     wait(d, lambda: d.find_element(By.CSS_SELECTOR, "li[data-testid='dropdown-option'][aria-label^='郑州']")).click()
     wait(d, lambda: d.find_elements(By.CSS_SELECTOR, "#pa-mx-image img"))
     assert "个责任单位" in d.find_element(By.ID, "pa-mx-note").text
+    assert "二、（四）" in d.find_element(By.ID, "pa-doc-table").text and d.find_element(By.ID, "pa-doc-xlsx").is_displayed()
     d.execute_script("document.querySelector('#pa-mx-doc').scrollIntoView({block: 'start'})")
     wait(d, lambda: d.execute_script("const i = document.querySelector('#pa-mx-image img'); return i && i.complete && i.naturalWidth > 0"))
     shot(d, "matrix.png")

@@ -28,7 +28,8 @@ def test_clauses_json_is_the_contract():
     assert out.returncode == 0
     records = [json.loads(line) for line in out.stdout.decode().splitlines()]
     assert len(records) == 111
-    assert set(records[0]) == {"clause_id", "doc_id", "label", "title", "text", "units"}
+    assert set(records[0]) == {"clause_id", "doc_id", "label", "title", "text", "units", "lead_units", "support_units"}
+    assert all(r["lead_units"] == [] and r["support_units"] == [] for r in records)  # the seeds mark no roles
     one = run("clauses", "--json", "yaohai-opinions").stdout.decode().splitlines()
     assert len(one) == 27 and all(json.loads(x)["doc_id"] == "yaohai-opinions" for x in one)
 
@@ -90,11 +91,14 @@ def test_read_lines_literal():
 
 def test_index_status_prints_when_the_index_was_built(tmp_path, fake_embedder, capsys):
     from assistant.cli import main
+    from assistant.dense import passages_for
+    from assistant.retrieve import passage_text
     from index import load_corpus
     from index.store import StoreConfig, build_index
 
-    clauses = load_corpus(ROOT / "seeds").clauses[:5]
-    build_index(StoreConfig(data_dir=tmp_path), clauses, fake_embedder.embed_passages, fake_embedder.name)
+    corpus = load_corpus(ROOT / "seeds")
+    passages = passages_for(corpus.clauses[:5], corpus.documents, passage_text, "clause")
+    build_index(StoreConfig(data_dir=tmp_path), passages, fake_embedder.embed_passages, fake_embedder.name)
     assert main(["--data-dir", str(tmp_path), "index", "status"]) == 0
     out = capsys.readouterr().out
     assert "built_at: 20" in out and "count: 5" in out and f"location: {tmp_path}" in out

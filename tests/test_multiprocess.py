@@ -155,20 +155,15 @@ def test_long_running_process_follows_rebuilds_elsewhere(chroma_server, tmp_path
     from index.store import StoreConfig, build_index, fingerprint, open_index
 
     corpus = load_corpus(ROOT / "seeds")
-    cities = {d.doc_id: d.city for d in corpus.documents}
+    passages = dense_mod.passages_for(corpus.clauses, corpus.documents, passage_text)
     cfg = StoreConfig(data_dir=tmp_path / "data", host="127.0.0.1", port=chroma_server)
 
     def rebuild(force: bool):
-        return build_index(cfg, corpus.clauses, fake_embedder.embed_passages, fake_embedder.name,
-                           passage=passage_text, cities=cities, force=force)
+        return build_index(cfg, passages, fake_embedder.embed_passages, fake_embedder.name, force=force)
 
     fp = rebuild(False).fingerprint
-    assert fp == fingerprint(corpus.clauses, fake_embedder.name, passage=passage_text, cities=cities)
-    ids_of: dict[str, list[str]] = {}
-    for c in corpus.clauses:
-        ids_of.setdefault(c.doc_id, []).append(c.clause_id)
-    dense = dense_mod.DenseIndex(embedder=fake_embedder, index=open_index(cfg, fp), cities=cities, cfg=cfg,
-                                 fingerprint=fp, ids_of=ids_of)
+    assert fp == fingerprint(passages, fake_embedder.name)
+    dense = dense_mod.DenseIndex.over(fake_embedder, open_index(cfg, fp), cfg, passages)
     first = dense.index.location
     before = dense.search("铁拳专项行动", 5)
 

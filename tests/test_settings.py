@@ -11,7 +11,7 @@ from assistant.settings import ENV_PREFIX, GROUPS, Settings, fields, flat_names,
 
 OLD_NAMES = ["SEEDS_DIR", "DATA_DIR", "EMBEDDER", "CHROMA_HOST", "CHROMA_PORT", "TOP_K", "RETRIEVAL", "DENSE_WEIGHT",
              "MAX_QUESTION_CHARS", "LLM_BASE_URL", "LLM_MODEL", "LLM_API_KEY", "LLM_TIMEOUT_S", "PROMPTS_DIR", "HOST",
-             "PORT", "QUEUE_SIZE", "API_KEY", "API_MAX_BODY_BYTES"]
+             "PORT", "QUEUE_SIZE", "API_KEY", "API_MAX_BODY_BYTES", "DENSE_PASSAGES", "MAX_INPUT_BYTES", "SESSIONS_KEPT"]
 
 
 @pytest.fixture

@@ -124,8 +124,8 @@ def test_department_by_partial_name_with_counts_per_document(directory):
     assert matches[0].label == "示范 · 市市场监管局（2 项）"
     assert explorer.parse_value(matches[0].value) == ("示范", "市市场监管局")
     rows = explorer.department_rows(directory, CLAUSES, [DOC, BARE], "示范", "市市场监管局")
-    assert rows == [["示范市实施意见", "demo-opinions#2.1", "（一）", "加强行政执法"],
-                    ["示范市实施意见", "demo-opinions#2.2", "（二）", "强化司法保护"]]
+    assert rows == [["示范市实施意见", "二、（一）", "加强行政执法", "责任单位", "持续开展“铁拳”<专项>行动，严厉打击侵权。"],
+                    ["示范市实施意见", "二、（二）", "强化司法保护", "责任单位", "推进“三合一”审判。"]]  # no internal ids
     assert explorer.department_summary(matches[0], [DOC, BARE]) == "**示范 · 市市场监管局** 共承担 **2** 项措施：《示范市实施意见》2 项。"
     assert explorer.department(directory, [DOC, BARE], "示范", "市市场监管局") == matches[0]
     assert explorer.department(directory, [DOC, BARE], "另一", "市市场监管局") is None
@@ -136,8 +136,8 @@ def test_department_by_partial_name_with_counts_per_document(directory):
 def test_measure_to_departments_or_the_sentence_that_none_are_listed():
     assert "1. 市市场监管局\n2. 市公安局\n3. 示范海关" in explorer.measure_units_markdown(C1)
     assert explorer.measure_units_markdown(C3).endswith("本文件未列明该条的责任单位。")
-    assert explorer.measure_choices([FRONT, C1, C3]) == [("2.1　（一）加强行政执法", C1.clause_id),
-                                                         ("3.3　（三）加强组织领导", C3.clause_id)]
+    assert explorer.measure_choices([FRONT, C1, C3]) == [("二、（一）加强行政执法", C1.clause_id),
+                                                         ("三、（三）加强组织领导", C3.clause_id)]
 
 
 def test_matrix_and_its_csv():
@@ -146,15 +146,15 @@ def test_matrix_and_its_csv():
     assert m.clause_ids == ("demo-opinions#2.1", "demo-opinions#2.2", "demo-opinions#3.3")
     assert m.cells == ((1, 1, 0), (1, 0, 0), (1, 0, 0), (0, 1, 0))
     assert explorer.matrix_csv(m).splitlines() == [
-        "责任单位,合计,demo-opinions#2.1 （一）加强行政执法,demo-opinions#2.2 （二）强化司法保护,demo-opinions#3.3 （三）加强组织领导",
+        "责任单位,合计,二、（一）加强行政执法,二、（二）强化司法保护,三、（三）加强组织领导",
         "市市场监管局,2,1,1,0", "市公安局,1,1,0,0", "示范海关,1,1,0,0", "市中级人民法院,1,0,1,0"]
     assert explorer.build_matrix("bare-plan", CLAUSES.values()) is None
 
 
 def test_csv_file_opens_in_excel_as_utf8(tmp_path):
     m = explorer.build_matrix("demo-opinions", CLAUSES.values())
-    path = explorer.write_csv(m, tmp_path)
-    assert path.name == "demo-opinions-责任分工矩阵.csv"
+    path = explorer.write_csv(m, tmp_path, DOC.short_name)
+    assert path.name == "示范市实施意见-责任分工矩阵.csv"  # the document's name, not its id
     assert path.read_bytes().startswith("\ufeff责任单位".encode())
 
 

@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute
 
 from ..batch import answer_line, read_lines
-from ..errors import UserError
+from ..errors import PolicyError
 from ..pipeline import Assistant
 from . import openai_compat as oai
 from .errors import DOCS_HINT, ApiError, error_body, from_user_error, validation_message
@@ -180,8 +180,8 @@ def _handle_errors(app: FastAPI) -> None:
     async def api_error(request: Request, exc: ApiError) -> JSONResponse:
         return reply(request, exc)
 
-    @app.exception_handler(UserError)
-    async def user_error(request: Request, exc: UserError) -> JSONResponse:
+    @app.exception_handler(PolicyError)  # the one error base: bad input, and the index's own errors
+    async def user_error(request: Request, exc: PolicyError) -> JSONResponse:
         return reply(request, from_user_error(exc))
 
     @app.exception_handler(RequestValidationError)

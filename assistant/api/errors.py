@@ -10,7 +10,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from ..errors import UserError
+from ..errors import PolicyError
 
 DOCS_HINT = "接口说明见 /docs"
 
@@ -26,7 +26,7 @@ class ApiError(Exception):
         self.param = param
 
 
-def from_user_error(exc: UserError) -> ApiError:
+def from_user_error(exc: PolicyError) -> ApiError:
     """Bad input (exit code 2 on the command line) is a 400; anything else is the server's set-up (503)."""
     return ApiError(400 if exc.exit_code == 2 else 503, str(exc))
 

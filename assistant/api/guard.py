@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..errors import PolicyError, os_error_line
 from .errors import ApiError, error_body
 
 log = logging.getLogger("assistant.api")
@@ -97,10 +98,11 @@ class Guard:
 
 
 def internal_error(exc: BaseException) -> ApiError:
-    # Domain errors (index, store, embedder) carry user-facing messages, as on the command line.
-    if isinstance(exc, ValueError | RuntimeError | OSError) and \
-            type(exc).__module__.split(".")[0] in ("index", "assistant"):
+    # Domain errors (index, store, embedder: the one base) carry user-facing messages, as on the command line.
+    if isinstance(exc, PolicyError):
         return ApiError(503, str(exc))
+    if isinstance(exc, OSError):
+        return ApiError(503, os_error_line(exc))
     return ApiError(500, f"服务器内部错误（{type(exc).__name__}）：请稍后再试，或查看服务日志")
 
 

@@ -7,11 +7,9 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from pydantic import ValidationError
-
 from ..errors import UserError
-from ..settings import ENV_PREFIX, Settings, fields, flat_names, parse_assignments
-from . import ask_cmds, corpus_cmds, index_cmds, serve_cmds
+from ..settings import Settings, fields, flat_names, parse_assignments
+from . import ask_cmds, corpus_cmds, duty_cmds, edge, index_cmds, serve_cmds
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -44,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="任一设置，可重复：KEY 为 group.key（如 retrieval.top_k、llm.model、web.port）"
                              "或环境变量名去掉 POLICY_ 的小写形式（如 top_k）；全部设置见 README 的设置表")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for module in (corpus_cmds, index_cmds, ask_cmds, serve_cmds):
+    for module in (corpus_cmds, duty_cmds, index_cmds, ask_cmds, serve_cmds):
         module.register(sub)
     return parser
 
@@ -63,6 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+    edge.install_hooks()
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):
@@ -70,28 +69,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         settings = settings_from(args)
-        return args.handler(args, settings)
-    except BrokenPipeError:  # `… | head`: stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        env = dict(fields()).get(where)
-        also = f"（环境变量 {ENV_PREFIX}{env.json_schema_extra['env']}）" if env is not None else ""
-        print(f"错误：设置 {where}{also} 无效：{first['msg']}", file=sys.stderr)
-        return 2
-    except UserError as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return exc.exit_code
-    except (ValueError, RuntimeError, OSError) as exc:
-        # Domain errors (catalog, parse, store, embedder) carry user-facing messages.
-        if type(exc).__module__.split(".")[0] not in ("index", "assistant", "evals"):
-            raise
-        print(f"错误：{exc}", file=sys.stderr)
-        return 1
+        code = args.handler(args, settings)
+        sys.stdout.flush()  # a full device or a closed pipe shows here, not as "Exception ignored" at exit
+        return code
     except KeyboardInterrupt:
+        edge.quiet_stdout()
         return 130
+    except Exception as exc:  # noqa: BLE001 - the edge: one line, never a traceback
+        return edge.report(exc)
 
 
 def commands_table() -> str:

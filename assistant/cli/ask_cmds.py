@@ -44,7 +44,8 @@ def _assistant(settings: Settings):
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    question = args.question if args.question is not None else sys.stdin.read()
+    # from stdin, no more than the cap (and one character, to tell that it was cut)
+    question = args.question if args.question is not None else sys.stdin.read(settings.retrieval.max_question_chars + 1)
     assistant = _assistant(settings)
     answer = assistant.ask(question, args.history, intent=Intent(args.intent) if args.intent else None,
                            doc_ids=_check_docs(assistant, args.doc))
@@ -77,9 +78,12 @@ def render_text(answer: Answer) -> str:
 
 
 def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
-    from ..batch import run_batch  # noqa: PLC0415
+    from .. import batch  # noqa: PLC0415
 
-    return run_batch(args.input, args.output, _assistant(settings))
+    # both files opened before the models load: a bad path fails at once
+    with batch.open_input(args.input) as src, batch.open_output(args.output, args.input) as out:
+        return batch.run_batch(src, out, _assistant(settings), output_name=args.output,
+                               max_line_bytes=settings.max_input_bytes)
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:

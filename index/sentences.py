@@ -10,22 +10,14 @@ title, with the clause scored by its best sentences, 0.67 / 0.87 (two-sentence w
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping, Sequence
 
 from .records import Clause
+from .store import Passage, clause_metadata, passage_id
 
 _SENTENCE_END = re.compile(r"(?<=[。；！？!?])")
 MIN_CHARS = 4  # shorter pieces (“一是”) carry no meaning of their own
 MAX_CHARS = 400  # a run-on sentence is cut so the model sees all of it (e5 reads 512 tokens)
-
-
-@dataclass(frozen=True)
-class SentencePassage:
-    passage_id: str  # <clause_id>@<position>
-    clause_id: str
-    position: int  # sentence number in the clause, from 0
-    text: str  # what is embedded: the measure's title, then the sentence
 
 
 def sentences(text: str) -> list[str]:
@@ -41,27 +33,25 @@ def sentences(text: str) -> list[str]:
     return out
 
 
-def clause_passages(clause: Clause) -> list[SentencePassage]:
-    """One passage per sentence; the title heads each sentence that does not start with it,
-    so a sentence keeps the topic its measure announces."""
-    body = clause.body or clause.text
-    pieces = sentences(body) or [body or clause.title or clause.clause_id]
-    title = clause.title.strip()
+def sentence_passages(clauses: Sequence[Clause], cities: Mapping[str, str] | None = None) -> list[Passage]:
+    """One passage per sentence of each clause (id "<clause_id>@<n>"); the measure's title heads
+    each sentence that does not start with it, so a sentence keeps the topic its measure announces."""
     out = []
-    for i, s in enumerate(pieces):
-        text = f"{title}：{s}" if title and not s.startswith(title) else s
-        out.append(SentencePassage(f"{clause.clause_id}@{i}", clause.clause_id, i, text))
+    for clause in clauses:
+        body = clause.body or clause.text
+        pieces = sentences(body) or [body or clause.title or clause.clause_id]
+        title = clause.title.strip()
+        meta = clause_metadata(clause, cities)
+        for i, s in enumerate(pieces):
+            text = f"{title}：{s}" if title and not s.startswith(title) else s
+            out.append(Passage(passage_id(clause.clause_id, i), clause.clause_id, text, i, meta))
     return out
-
-
-def corpus_passages(clauses: Iterable[Clause]) -> list[SentencePassage]:
-    return [p for c in clauses for p in clause_passages(c)]
 
 
 SECOND_WEIGHT = 0.3  # measured: best + 0.3 × second best beats best alone (0.67 vs 0.59 hit@1)
 
 
-def clause_scores(passage_hits: Sequence[tuple[str, float]], second: float = SECOND_WEIGHT) -> list[tuple[str, float]]:
+def clause_scores(passage_hits: Iterable[tuple[str, float]], second: float = SECOND_WEIGHT) -> list[tuple[str, float]]:
     """Sentence hits (clause id, cosine) → clauses best first, each scored by its best
     sentence plus a share of its second best (a measure that speaks to the question twice
     beats one that brushes it once), on the cosine scale."""
