@@ -20,28 +20,24 @@ import hashlib
 import json
 import os
 import pickle
-import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.versions import checkouts, rss_mb, run_in, use_tree  # noqa: E402
+
 OUT_DIR = ROOT / "docs" / "benchmarks"
 VERSIONS = {"before": "a2b8152", "fixed": "7f5d815", "now": None}  # None: this tree, as it is
 PARTIALS = ["公安", "市场监管", "海关"]
 
 
 # --------------------------------------------------------------------------- in a version's process
-
-
-def _rss_mb(key: str = "VmRSS") -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def _per_call_ms(fn, items, rounds: int = 3) -> float:
@@ -63,7 +59,7 @@ def _digest(obj) -> str:
 
 def worker(job: dict) -> dict:
     """One version, one corpus: the version's code is what `import index, assistant` finds first."""
-    sys.path.insert(0, job["tree"])
+    use_tree(job["tree"])
     from assistant.query import CorpusView, _distinctive_title_terms, named_things, understand
     from assistant.retrieve import Mode, Retriever, passage_text
     from assistant.units_lookup import UnitDirectory
@@ -71,7 +67,6 @@ def worker(job: dict) -> dict:
     from index.keyword import TokenMode, Tokenizer
     from index.normalize import normalise
 
-    assert Path(sys.modules["index"].__file__).is_relative_to(job["tree"]), "imported the wrong version"
     with open(job["corpus"], "rb") as f:
         docs, clauses = pickle.load(f)
     qs = job["questions"]
@@ -80,11 +75,11 @@ def worker(job: dict) -> dict:
     terms |= named_things((c.text for c in clauses), pieces=False)
     tok = Tokenizer(TokenMode.BOTH, extra_terms=terms)
     tok("知识产权")  # jieba's dictionary loads before the baseline
-    base = _rss_mb()
+    base = rss_mb()
     t = time.perf_counter()
     r = Retriever(clauses, tok, None)  # the keyword index, built as every start built it before P9
     row["build_retriever_s"] = time.perf_counter() - t
-    row["build_peak_mb"] = _rss_mb("VmHWM") - base
+    row["build_peak_mb"] = rss_mb("VmHWM") - base
     norm_qs = [normalise(q) for q in qs]
     q_tokens = [tok(q) for q in qs]
 
@@ -134,7 +129,7 @@ def worker(job: dict) -> dict:
 
 def speller_worker(job: dict) -> dict:
     """The speller's corrections of every eval and holdout question on the real corpus (P7 changed its word list)."""
-    sys.path.insert(0, job["tree"])
+    use_tree(job["tree"])
     from assistant import Assistant, Settings
     from assistant.query import _fix_typos
     from index.normalize import normalise
@@ -151,17 +146,6 @@ def _questions(n: int) -> list[str]:
     rows = [json.loads(x) for x in (ROOT / "evals" / "questions.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
     rows = [r for r in rows if not r.get("history")]
     return [r["question"] for r in rows[:: max(1, len(rows) // n)]][:n]
-
-
-def _run(kind: str, job: dict, work: Path) -> dict:
-    path = work / f"job-{time.time_ns()}.json"
-    path.write_text(json.dumps(job, ensure_ascii=False), encoding="utf-8")
-    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-    out = subprocess.run([sys.executable, __file__, f"--{kind}", str(path)], cwd=job["tree"], env=env,
-                         capture_output=True, text=True, check=False)
-    if out.returncode:
-        raise RuntimeError(f"{kind} in {job['tree']} failed:\n{out.stderr[-3000:]}")
-    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> int:
@@ -183,20 +167,9 @@ def main() -> int:
         write_markdown(json.loads((args.out / "scale_fixes.json").read_text()), args.out / "scale_fixes.md")
         return 0
 
-    sys.path.insert(0, str(ROOT))
     from benchmarks.synth import SEEDS, build_pool, generate, load_corpus
 
-    work = Path(tempfile.mkdtemp(prefix="scale-fixes-"))
-    trees: dict[str, str] = {}
-    try:
-        for name, rev in VERSIONS.items():
-            if rev is None:
-                trees[name] = str(ROOT)
-                continue
-            folder = work / name
-            subprocess.run(["git", "worktree", "add", "--detach", str(folder), rev], cwd=ROOT, check=True,
-                           capture_output=True)
-            trees[name] = str(folder)
+    with checkouts(VERSIONS) as (trees, work):
         qs = _questions(args.questions)
         pool = build_pool(load_corpus(SEEDS))
         sizes = []
@@ -209,20 +182,16 @@ def main() -> int:
             for name, tree in trees.items():
                 t = time.perf_counter()
                 slow = name == "before" and n > args.search_max  # one call would take hours
-                row[name] = _run("worker", {"tree": tree, "corpus": str(corpus), "questions": qs, "seeds": str(SEEDS),
-                                            "search_budget_s": args.search_budget, "unit_search": not slow}, work)
+                row[name] = run_in(tree, __file__, "--worker", {
+                    "corpus": str(corpus), "questions": qs, "seeds": str(SEEDS),
+                    "search_budget_s": args.search_budget, "unit_search": not slow}, work)
                 print(f"{n:>7} {name}: {time.perf_counter() - t:.0f} s", file=sys.stderr)
             sizes.append(row)
         all_qs = [json.loads(x)["question"] for f in ("questions.jsonl", "holdout.jsonl")
                   for x in (ROOT / "evals" / f).read_text(encoding="utf-8").splitlines() if x.strip()]
-        spell = {name: _run("speller", {"tree": tree, "seeds": str(SEEDS), "all_questions": all_qs}, work)["corrections"]
+        spell = {name: run_in(tree, __file__, "--speller", {"seeds": str(SEEDS), "all_questions": all_qs},
+                              work)["corrections"]
                  for name, tree in trees.items() if name != "now"}
-    finally:
-        for name, rev in VERSIONS.items():
-            if rev is not None and name in trees:
-                subprocess.run(["git", "worktree", "remove", "--force", trees[name]], cwd=ROOT, check=False,
-                               capture_output=True)
-        shutil.rmtree(work, ignore_errors=True)
     data = {"when": time.strftime("%Y-%m-%d %H:%M"), "load_avg": os.getloadavg()[0], "questions": len(qs),
             "versions": {k: v or "this tree" for k, v in VERSIONS.items()}, "sizes": sizes,
             "speller": {"questions": len(all_qs), "corrected_before": sum(1 for c in spell["before"] if c),
