@@ -42,7 +42,8 @@ class Answer:
     department: str = ""  # for DEPARTMENT answers: the matched department
     rewritten: str = ""  # the question as searched, after follow-up rewriting
     mode: str = "extractive"  # "extractive", "llm", or "extractive-fallback"
-    notice: str = ""  # e.g. why the LLM answer fell back, or that the point is not clearly covered
+    notice: str = ""  # e.g. why the LLM answer fell back, or that the point is not clearly covered; ends with input_notice
+    input_notice: str = ""  # what was made of the question as typed: typos read as meant, an over-long one cut
     confidence: float = 1.0  # 0‥1, how well the cited clauses cover the question (0 when declined)
     timings_ms: dict[str, float] = field(default_factory=dict)
 

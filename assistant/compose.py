@@ -20,6 +20,7 @@ from .query import Query
 from .lead import Names, gist, lead_sentences, tighten
 from .quotes import best_quote
 from .retrieve import Hit
+from .scope import scope_label
 
 _FACT_ASK = re.compile(r"多少|几个|几家|几项|哪几|哪一年|哪年|何时|什么时候|目标|比例|达到|how (?:much|many)|when")
 _META_ASK = re.compile(r"文号|字号|发文|印发|发布|日期|哪天|哪一天|什么时候出|何时出台|document number|issued")
@@ -222,3 +223,25 @@ def _heading(clause: Clause) -> str:
     if clause.measure:
         return f"《{doc_name}》{clause.measure_label}{clause.title}"
     return f"《{doc_name}》{clause.title or '文件头'}"
+
+
+def places_left_out(ctx: Context, asked: Query, doc_ids: Sequence[str]) -> list[str]:
+    """The places the question names that the user's document filter leaves out."""
+    picked = {ctx.documents[d].place for d in doc_ids if d in ctx.documents}
+    return [p for p in asked.places if p not in picked]
+
+
+def filtered_decline(ctx: Context, asked: Query, doc_ids: Sequence[str], declined: Answer | None = None) -> Answer:
+    """A decline under the user's document filter names the filter: the filter, not the documents, may be why.
+    Without `declined`, the question names only places the filter leaves out (郑州…, with 新乡 picked)."""
+    scope = scope_label(list(ctx.documents.values()), doc_ids)
+    named = places_left_out(ctx, asked, doc_ids)
+    text = f"在已选的“{scope}”范围内没有找到与这个问题相关的规定"
+    if named:
+        text += f"（问题问的是{'、'.join(named)}，不在所选范围内）"
+    text += "；清除筛选后再问，可在全部文件中查找。"
+    nearest = declined.answer.split("\n\n", 1)[1] if declined and "\n\n" in declined.answer else ""
+    if nearest and not named:
+        text += f"\n\n{nearest}"
+    return Answer(question=asked.question, answer=text, abstained=True, citations=[], intent=Intent.OUT_OF_SCOPE,
+                  notice=declined.notice if declined else "", confidence=0.0)

@@ -99,7 +99,7 @@ class Assistant:
             raise UserError(EMPTY, exit_code=2)
         text = rewrite(question, history, self.view) if history else question
         q = understand(text, self.view, limit)
-        return replace(q, truncated=True) if cut and not q.truncated else q
+        return replace(q, truncated=True, cut=cut) if cut else q
 
     def search(self, q: Query, k: int, mode: Mode | None = None, doc_ids: Sequence[str] | None = None) -> list[Hit]:
         mode = mode or Mode(self.settings.retrieval.mode)
@@ -131,26 +131,34 @@ class Assistant:
                doc_ids: Sequence[str] = (), mode: Mode | None = None, llm: bool = True) -> Iterator[str | Answer]:
         """The LLM's text deltas as they arrive (none without an LLM), then the Answer."""
         t0 = time.perf_counter()
-        q = self.understand(question, history)
+        asked = q = self.understand(question, history)
         if doc_ids:
             q = replace(q, doc_ids=tuple(doc_ids))
         if intent is not None:
             q = replace(q, intent=intent)
         t1 = time.perf_counter()
-        answer = self._answer(q, mode)
+        if doc_ids and asked.places and len(compose.places_left_out(self.ctx, asked, doc_ids)) == len(asked.places):
+            answer = compose.filtered_decline(self.ctx, asked, doc_ids)  # asked about a place the filter leaves out
+        else:
+            answer = self._answer(q, mode)
+            if doc_ids and answer.abstained:
+                answer = compose.filtered_decline(self.ctx, asked, doc_ids, answer)
         if q.english:
             answer = with_english_lead(answer, self.ctx.documents, self.ctx.clauses)
         if self.settings.llm.enabled and llm:
             answer = yield from self._generated(q, answer)
         t2 = time.perf_counter()
-        # as asked (cut to the cap), minus invisible characters and lone surrogates
+        # as searched (an over-long question: its question part), minus invisible characters and lone surrogates
         answer.question = clean(capped(question, self.settings.retrieval.max_question_chars)[0])
         answer.rewritten = q.question if q.question != answer.question[: len(q.question)] else ""
+        notes = []
         if q.corrections:
-            fixed = "，".join(f"“{a}”按“{b}”" for a, b in q.corrections)
-            answer.notice = with_notice(answer.notice, f"已将{fixed}理解。")
-        if q.truncated:
-            answer.notice = with_notice(answer.notice, too_long(self.settings.retrieval.max_question_chars))
+            notes.append("已将" + "，".join(f"“{a}”按“{b}”" for a, b in q.corrections) + "理解。")
+        if q.cut:
+            notes.append(q.cut.notice())
+        if notes:
+            answer.input_notice = " ".join(notes)
+            answer.notice = with_notice(answer.notice, answer.input_notice)
         answer.timings_ms = {"understand": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
         yield answer
 
@@ -323,10 +331,6 @@ class Assistant:
 
 
 _TARGET_SENTENCE = re.compile(r"(?:力争|争取)?到\s*20\d\d\s*年")  # "到 2023 年底，…": a target, by when
-
-
-def too_long(limit: int) -> str:
-    return f"问题过长，只按前 {limit} 个字检索。"
 
 
 def with_notice(notice: str, more: str) -> str:

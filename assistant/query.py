@@ -17,6 +17,7 @@ from index.normalize import clean, normalise
 from index.numerals import CHINESE_NUMERAL_CHARS, read_number
 
 from .answer import Intent
+from .caps import Cut
 from .places import Gazetteer, PlaceResolver
 from .spelling import Speller
 from .units_lookup import UnitDirectory, UnitMatch
@@ -73,6 +74,7 @@ class Query:
     intent: Intent = Intent.LOOKUP
     english: bool = False
     truncated: bool = False
+    cut: Cut | None = None  # what an over-long question was cut to (caps.capped, before any work)
     unknown_terms: tuple[str, ...] = ()  # nouns the corpus never uses (天气, 营业执照 …)
     unknown_focus: bool = False  # …and one of them is what the question asks for (…的网址是多少？)
     corrections: tuple[tuple[str, str], ...] = ()  # homophone typos fixed: (as typed, as meant)

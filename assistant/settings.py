@@ -83,8 +83,9 @@ class Retrieval(_Group):
     dense_weight: float = setting(
         0.1, "Weight of the dense list in hybrid fusion (BM25 has 1); raise it for a stronger embedding model",
         env="DENSE_WEIGHT", ge=0, le=5)
-    max_question_chars: int = setting(500, "Longer questions are cut to this length, with a notice",
-                                      env="MAX_QUESTION_CHARS", ge=10)
+    max_question_chars: int = setting(
+        500, "Longer questions are cut to their question part (the last sentence that asks), at most this long, "
+        "with a notice", env="MAX_QUESTION_CHARS", ge=10)
 
 
 class LLM(_Group):

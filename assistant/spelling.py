@@ -12,9 +12,15 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from pypinyin import lazy_pinyin
-
 _CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
+
+
+def lazy_pinyin(word: str) -> list[str]:
+    """Toneless pinyin. pypinyin loads (0.5 s, its dictionaries) when a speller is first built, not when this
+    module is imported: `serve` draws its page before building one."""
+    from pypinyin import lazy_pinyin as pinyin  # noqa: PLC0415
+
+    return pinyin(word)
 
 
 def _one_edit(a: str, b: str) -> bool:

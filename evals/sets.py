@@ -15,11 +15,13 @@ from .harness import EvalReport
 
 HERE = Path(__file__).resolve().parent
 OWN, HOLDOUT, BLIND = "questions", "holdout", "blind"
-KNOWN_SETS = (HERE / f"{OWN}.jsonl", HERE / f"{HOLDOUT}.jsonl", HERE / f"{BLIND}.jsonl")
+# dev and dev2: written from seeds/ only by two helpers, used for tuning like the own set
+KNOWN_SETS = (HERE / f"{OWN}.jsonl", HERE / f"{HOLDOUT}.jsonl", HERE / "dev.jsonl", HERE / "dev2.jsonl",
+              HERE / f"{BLIND}.jsonl")
 
 
 def default_sets() -> list[Path]:
-    """The own, holdout and blind sets that exist, in that order."""
+    """The own, holdout, dev and blind sets that exist, in that order."""
     return [p for p in KNOWN_SETS if p.is_file()]
 
 

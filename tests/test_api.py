@@ -151,7 +151,7 @@ def test_oversized_body_is_413_and_a_long_question_is_cut_with_a_notice(keyed):
     r = keyed.post("/api/ask", content=iter([b'{"question": "', b"x" * 5000, b'"}']))  # chunked: no length given
     assert r.status_code == 413
     j = keyed.post("/api/ask", json={"question": "郑州铁拳" * 150}).json()  # 600 characters, under the body cap
-    assert len(j["question"]) == 500 and "只按前 500 个字检索" in j["notice"]
+    assert len(j["question"]) == 500 and "只按最后的问题部分" in j["notice"] and "前面 100 字未用于检索" in j["notice"]
 
 
 def test_key_is_required(keyed):
@@ -336,7 +336,7 @@ def test_real_server_bad_and_oversized_bodies(api_server, http):
     assert http.post("/api/ask", content=big).status_code == 413
     assert http.post("/api/ask", content=iter([big[i : i + 65536] for i in range(0, len(big), 65536)])).status_code == 413
     j = http.post("/api/ask", json={"question": "郑州铁拳" * 1000}).json()
-    assert len(j["question"]) == 500 and "只按前 500 个字检索" in j["notice"]
+    assert len(j["question"]) == 500 and "只按最后的问题部分" in j["notice"] and "前面 3,500 字未用于检索" in j["notice"]
     log = api_server.log.read_text(encoding="utf-8", errors="replace")
     assert "Traceback" not in log
 

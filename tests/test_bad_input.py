@@ -13,6 +13,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from assistant.caps import capped, fit_question
 from assistant.errors import UserError
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -49,6 +50,37 @@ def test_nasty_questions_give_contract_json(keyword_assistant, question):
 def test_long_question_is_capped_with_a_notice(keyword_assistant):
     ans = keyword_assistant.ask("郑州开展铁拳专项行动的责任单位有哪些？" * 60)
     assert "问题过长" in ans.notice
+
+
+PASTE = "本意见所称知识产权保护，是指依法加强行政执法。" * 40  # 920 characters
+
+
+@pytest.mark.parametrize(
+    "text, kept",
+    [
+        (PASTE + " 请问郑州开展铁拳专项行动的责任单位有哪些？", "请问郑州开展铁拳专项行动的责任单位有哪些？"),  # the paste, then the question
+        (PASTE + "那郑州呢？", "本意见所称知识产权保护，是指依法加强行政执法。那郑州呢？"),  # too short alone: what it follows
+        ("这段话出自哪个文件？ " + PASTE, "这段话出自哪个文件？ "),  # the question first
+        (PASTE + "请问郑州的责任单位都有哪些", "请问郑州的责任单位都有哪些"),  # no question mark: the last sentence
+        ("短问题？", "短问题？"),
+        ("长" * 900 + "？", "长" * 499 + "？"),  # one sentence over the cap keeps its end
+        ("材料。" * 4_000_000 + "谁负责？", "材料。材料。材料。谁负责？"),  # 12 million characters: read at the end
+    ],
+)
+def test_an_over_long_question_keeps_its_question(text, kept):
+    got, before, after = fit_question(text, 500)
+    assert got == kept and text[before : len(text) - after] == kept
+
+
+def test_a_cut_says_what_was_searched_and_what_was_not(keyword_assistant):
+    question = PASTE + " 请问郑州开展铁拳专项行动的责任单位有哪些？"
+    kept, cut = capped(question, 500)
+    assert kept == "请问郑州开展铁拳专项行动的责任单位有哪些？" and capped("短问题？", 500) == ("短问题？", None)
+    assert cut.notice() == ("问题过长（共 942 字，上限 500 字）：只按最后的问题部分“请问郑州开展铁拳专项行动的责任单位有哪些？”检索，"
+                            "前面 921 字未用于检索。")
+    ans = keyword_assistant.ask(question)
+    assert ans.question == kept and ans.input_notice == cut.notice() and ans.notice.endswith(cut.notice())
+    assert not ans.abstained and "金水海关" in ans.answer  # the question at the end, not the first 500 characters
 
 
 def test_invisible_characters_do_not_change_the_answer(keyword_assistant):

@@ -10,7 +10,7 @@ import logging
 import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Sequence
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import anyio
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
@@ -23,12 +23,15 @@ from starlette.routing import BaseRoute
 
 from ..batch import answer_line, read_lines
 from ..errors import PolicyError
-from ..pipeline import Assistant
 from . import openai_compat as oai
 from .errors import DOCS_HINT, ApiError, error_body, from_user_error, validation_message
 from .guard import Guard, internal_error
 from .schemas import AskRequest, ChatRequest
 from .service import Service
+
+if TYPE_CHECKING:  # loaded behind the page (assistant.loading)
+    from ..loading import Loading
+    from ..pipeline import Assistant
 
 log = logging.getLogger("assistant.api")
 T = TypeVar("T")
@@ -56,7 +59,7 @@ ERRORS = {status: {"description": what, "content": {"application/json": {"exampl
                                (413, "请求体过大"), (422, "请求体不是 JSON、缺少字段或类型不对"))}
 
 
-def create_app(assistant: Assistant) -> FastAPI:
+def create_app(assistant: Assistant | Loading) -> FastAPI:
     settings = assistant.settings
     service = Service(assistant)
     limiter = anyio.CapacityLimiter(WORKERS)

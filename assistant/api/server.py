@@ -6,13 +6,17 @@ from __future__ import annotations
 import ipaddress
 import threading
 import time
+from typing import TYPE_CHECKING
 
 import uvicorn
 from starlette.routing import Mount
 
-from ..pipeline import Assistant
 from ..settings import Settings
 from .app import create_app
+
+if TYPE_CHECKING:  # loaded behind the page (assistant.loading)
+    from ..loading import Loading
+    from ..pipeline import Assistant
 
 
 def is_loopback(host: str) -> bool:
@@ -35,7 +39,7 @@ def exposure_warning(settings: Settings) -> str:
 class HttpServer:
     """`start()` returns the URL once the port is bound and the page's queue is up; `close()` stops it."""
 
-    def __init__(self, page, assistant: Assistant, settings: Settings) -> None:
+    def __init__(self, page, assistant: Assistant | Loading, settings: Settings) -> None:
         from ..web import mount  # noqa: PLC0415 - gradio loads only for `serve`
 
         self.settings = settings

@@ -1,34 +1,39 @@
 """What each endpoint does, without HTTP: the same answers and records as the command line.
 
-Questions are cut to `max_question_chars` before any work; the answer echoes the cut question and says so
-in its notice. Unknown ids are `ApiError(404)` with the command line's message.
+An over-long question is cut by the pipeline as on the page (its question part kept, the notice saying what
+was left out); earlier questions are cut to `max_question_chars` before any work. Unknown ids are `ApiError(404)` with the command line's message.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from ..answer import Answer, Intent
 from ..cli.ask_cmds import _check_docs
 from ..cli.corpus_cmds import _contract_record, _document_record, _unknown_doc
-from ..pipeline import Assistant, too_long, with_notice
+from ..loading import Loading
 from .errors import ApiError
+
+if TYPE_CHECKING:
+    from ..pipeline import Assistant  # loaded behind the page (assistant.loading)
 
 
 class Service:
-    def __init__(self, assistant: Assistant) -> None:
-        self.assistant = assistant
-        self.limit = assistant.settings.retrieval.max_question_chars
+    def __init__(self, assistant: Assistant | Loading) -> None:
+        # `serve` answers on its port while the assistant loads: a request meanwhile waits for it
+        self._loading = assistant if isinstance(assistant, Loading) else Loading.ready_made(assistant)
+        self.limit = self._loading.settings.retrieval.max_question_chars
+
+    @property
+    def assistant(self) -> Assistant:
+        return self._loading.get()
 
     def ask(self, question: str, history: Sequence[str] = (), *, doc_ids: Sequence[str] = (),
             intent: Intent | None = None, llm: bool = True) -> Answer:
-        """`ask --json`, with the question (and each earlier one) cut to the cap first."""
-        cut = question[: self.limit]
-        answer = self.assistant.ask(cut, [h[: self.limit] for h in history], intent=intent,
-                                    doc_ids=_check_docs(self.assistant, list(doc_ids)), llm=llm)
-        if len(question) > self.limit:
-            answer.notice = with_notice(answer.notice, too_long(self.limit))
-        return answer
+        """`ask --json`, with each earlier question cut to the cap first."""
+        return self.assistant.ask(question, [h[: self.limit] for h in history], intent=intent,
+                                  doc_ids=_check_docs(self.assistant, list(doc_ids)), llm=llm)
 
     def clauses(self, doc_id: str | None = None) -> list[dict]:
         """`clauses --json [DOC_ID]`, as a list."""

@@ -44,8 +44,9 @@ def _assistant(settings: Settings):
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings) -> int:
-    # from stdin, no more than the cap (and one character, to tell that it was cut)
-    question = args.question if args.question is not None else sys.stdin.read(settings.retrieval.max_question_chars + 1)
+    # from stdin, no more than max_input_bytes characters: a pasted text with its question at the end is cut
+    # to that question (caps.capped), so the end is read too
+    question = args.question if args.question is not None else sys.stdin.read(settings.max_input_bytes)
     assistant = _assistant(settings)
     answer = assistant.ask(question, args.history, intent=Intent(args.intent) if args.intent else None,
                            doc_ids=_check_docs(assistant, args.doc))

@@ -16,6 +16,10 @@ from ..errors import UserError
 from ..settings import Settings
 
 
+# Seconds after the page is up to begin loading, unless a browser has drawn the page or a question came first.
+LOAD_AFTER_S = 3.0
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="启动问答网页（默认只监听本机 127.0.0.1:7860），并提供 /ask 接口和 HTTP API（/api、/v1）")
     p.add_argument("--host", default=None, help="监听地址（默认 127.0.0.1，仅本机可访问；env POLICY_HOST）")
@@ -30,29 +34,24 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     settings = settings.updated(**updates) if updates else settings
 
     _check_port(settings.web.host, settings.web.port)  # before seconds of loading, not after
-    from ..pipeline import Assistant  # noqa: PLC0415
+    from index import load_corpus  # noqa: PLC0415
 
-    print("正在加载文件与检索索引…", file=sys.stderr, flush=True)
-    # Load the corpus and warm up (embedder, index: much of it native code) while gradio imports:
-    # the page is announced only once both are done, so the first question is fast.
-    loaded: list = []
-    failed: list[BaseException] = []
-    warm = threading.Thread(target=_load, args=(Assistant, settings, loaded, failed), name="warm-up", daemon=True)
-    warm.start()
+    from ..loading import Loading  # noqa: PLC0415
+
+    # The page first (gradio is most of the wait), then what the first question needs (jieba, the keyword
+    # index, the embedder, Chroma) in the background: a question asked meanwhile waits for it.
+    loading = Loading.of(settings, load_corpus(settings.seeds_dir))  # a bad catalog fails here, before the page
     from ..web import build_app  # noqa: PLC0415 - gradio loads only for this command
 
-    warm.join()
-    if failed:
-        raise failed[0]
-    assistant = loaded[0]
     # --- the page mounted on the HTTP API (assistant/api), one server on one port
     from ..api import HttpServer, exposure_warning  # noqa: PLC0415
 
-    app = HttpServer(build_app(assistant, settings), assistant, settings)
+    app = HttpServer(build_app(loading, settings), loading, settings)
     try:
         url = app.start()
     except OSError as exc:  # the port was taken meanwhile, or the address is not this machine's
         raise _port_error(settings.web.host, settings.web.port) from exc
+    loading.start_after(LOAD_AFTER_S)  # or at once when the page is drawn or asked (build_app)
     signal.signal(signal.SIGTERM, _interrupt)  # `kill`: close cleanly too (temp downloads removed)
     try:
         print(f"问答网页已就绪（{time.perf_counter() - t0:.1f} 秒）：{url}", flush=True)
@@ -61,6 +60,12 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
         if warning := exposure_warning(settings):
             print(warning, file=sys.stderr, flush=True)
         # --- end of the HTTP API's mounting point
+        print("正在后台加载检索索引与模型…", file=sys.stderr, flush=True)
+        while app.is_running and not loading.wait(0.2):
+            pass
+        if loading.error is not None:
+            raise loading.error  # reported by the CLI in one line, exit non-zero
+        print(f"检索索引与模型已加载（{time.perf_counter() - t0:.1f} 秒）。", file=sys.stderr, flush=True)
         while app.is_running:
             time.sleep(0.2)
     except KeyboardInterrupt:
@@ -84,15 +89,6 @@ def _stop(app, within: float = 1.0) -> None:
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
     os._exit(0)
-
-
-def _load(factory, settings: Settings, loaded: list, failed: list[BaseException]) -> None:
-    try:
-        assistant = factory(settings)
-        assistant.warm_up()
-        loaded.append(assistant)
-    except BaseException as exc:  # noqa: BLE001 - re-raised in the main thread, where the CLI reports it
-        failed.append(exc)
 
 
 def _port_error(host: str, port: int) -> UserError:

@@ -1,15 +1,16 @@
-"""The document browser's logic: a document's metadata, its table of contents, one clause in full."""
+"""The document browser's logic: a document's metadata and its table of contents, each measure opening in place
+to its full text (a plain HTML list: nothing to edit, the text next to the click on a phone too)."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from html import escape
 
 from index import Clause, Document
 
-from index.numerals import int_to_chinese
+from .render import chapter_heading, clause_text, units_line
 
-from .render import chapter_heading, measure_heading, units_line
 
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>#|])")
 
@@ -23,53 +24,48 @@ def document_choices(documents: Sequence[Document]) -> list[tuple[str, str]]:
     return [(f"{d.place}｜{d.short_name}", d.doc_id) for d in documents]
 
 
-def document_markdown(doc: Document, clauses: Sequence[Clause]) -> str:
-    """The document's title and metadata: issuer, number, date, place, and what it holds."""
+def facts(doc: Document) -> list[tuple[str, str]]:
+    return [("发文单位", doc.issuer or "—"), ("文号", doc.number or "未标注"), ("日期", doc.date or "未标注"),
+            ("地区", f"{doc.province + ' · ' if doc.province else ''}{doc.place}")]
+
+
+def summary_line(clauses: Sequence[Clause]) -> str:
     measures = [c for c in clauses if c.measure]
     with_units = sum(1 for c in measures if c.units)
     chapters = len({c.chapter for c in clauses if c.chapter})
-    facts = [
-        f"**发文单位**：{md_escape(doc.issuer or '—')}",
-        f"**文号**：{md_escape(doc.number or '未标注')}",
-        f"**日期**：{doc.date or '未标注'}",
-        f"**地区**：{doc.province + ' · ' if doc.province else ''}{doc.place}",
-    ]
-    held = f"共 {chapters} 章、{len(measures)} 项措施，其中 {with_units} 项列明责任单位。"
-    return f"### {md_escape(doc.title)}\n\n" + "　｜　".join(facts) + f"\n\n{held}"
+    return f"共 {chapters} 章、{len(measures)} 项措施，其中 {with_units} 项列明责任单位。"
 
 
-def toc_rows(clauses: Iterable[Clause]) -> list[list[str]]:
-    """[编号, 章节 / 措施, 责任单位数]: chapter rows (编号 一、二 …) followed by their measures
-    (编号 2.4 …), in document order. The 编号 of a clause row is its clause id after the `#`."""
-    rows, chapter = [], None
+def _text(clause: Clause) -> str:
+    return f'<p class="pa-text">{escape(clause_text(clause))}</p>'
+
+
+def _measure(clause: Clause) -> str:
+    count = f"{len(clause.units)} 个责任单位" if clause.units else "未列明责任单位"
+    return (f'<details class="pa-measure"><summary><span class="pa-label">{escape(clause.measure_label)}</span>'
+            f'{escape(clause.title)}<span class="pa-count">{count}</span></summary>'
+            f'<div class="pa-measure-body">{_text(clause)}'
+            f'<p class="pa-units"><b>责任单位：</b>{escape(units_line(clause.units))}</p></div></details>')
+
+
+def document_html(doc: Document, clauses: Sequence[Clause]) -> str:
+    """Title, issuer, number, date, place; then the chapters in order, each heading apart from its own text,
+    and its measures, each one click from its full text and its responsible units."""
+    dl = "".join(f"<div><dt>{k}</dt><dd>{escape(v)}</dd></div>" for k, v in facts(doc))
+    out = [f'<div class="pa-doc"><h3 class="pa-doc-title">{escape(doc.title)}</h3><dl class="pa-facts">{dl}</dl>',
+           f'<p class="pa-hint">{summary_line(clauses)}点击措施展开原文。</p><div class="pa-toc">']
+    chapter = None
     for c in clauses:
-        local = c.clause_id.split("#", 1)[1]
         if not c.chapter:
-            rows.append([local, measure_heading(c), ""])
+            out.append(f'<details class="pa-front"><summary>文件头与前言</summary>{_text(c)}</details>')
             continue
         if c.chapter != chapter:
+            if chapter is not None:
+                out.append("</section>")
             chapter = c.chapter
-            rows.append([int_to_chinese(c.chapter), chapter_heading(c), ""])
-        rows.append([local, f"　{measure_heading(c)}", str(len(c.units)) if c.units else "—"])
-    return rows
-
-
-def clause_for_row(doc_id: str, row: Sequence[str], clauses: Iterable[Clause]) -> Clause | None:
-    """The clause a table-of-contents row stands for; a chapter row opens the chapter's first clause."""
-    if not row:
-        return None
-    key = str(row[0])
-    doc_clauses = [c for c in clauses if c.doc_id == doc_id]
-    if "." in key:
-        return next((c for c in doc_clauses if c.clause_id == f"{doc_id}#{key}"), None)
-    return next((c for c in doc_clauses if c.chapter and int_to_chinese(c.chapter) == key), None)
-
-
-def clause_markdown(clause: Clause, doc: Document | None) -> str:
-    """One clause in full: where it sits, who carries it, what it says."""
-    where = [f"《{md_escape(doc.title)}》"] if doc else []
-    if clause.chapter:
-        where.append(md_escape(chapter_heading(clause)))
-    head = f"#### {md_escape(measure_heading(clause))}\n\n`{clause.clause_id}`　" + " › ".join(where)
-    body = md_escape(clause.body or clause.text)
-    return f"{head}\n\n{body}\n\n**责任单位：** {md_escape(units_line(clause.units))}"
+            out.append(f'<section class="pa-chapter"><h4>{escape(chapter_heading(c))}</h4>')
+        out.append(_measure(c) if c.measure else f'<div class="pa-chapter-text">{_text(c)}</div>')
+    if chapter is not None:
+        out.append("</section>")
+    out.append("</div></div>")
+    return "".join(out)

@@ -10,17 +10,18 @@ from pathlib import Path
 import gradio as gr
 
 from .. import duties, duty_export
-from ..pipeline import Assistant
+from ..loading import Loading
 from . import explorer
 
 DEPT_HEADERS = ["文件", "编号", "措施", "本单位角色", "要点"]
 DOC_HEADERS = ["编号", "措施", "牵头单位", "配合单位", "责任单位"]
 
 
-def build(assistant: Assistant, folder: Callable[[], Path], doc_choices: list) -> None:
+def build(loading: Loading, folder: Callable[[], Path], doc_choices: list) -> None:
     """Lay the tab out inside the current `gr.Tab` and wire its events. `folder()` gives a
-    fresh private folder for a download."""
-    corpus = assistant.corpus
+    fresh private folder for a download. The tab is drawn from the corpus; its handlers wait for the
+    assistant (`serve` loads it behind the page)."""
+    corpus = loading.corpus
     clauses = {c.clause_id: c for c in corpus.clauses}
     documents = {d.doc_id: d for d in corpus.documents}
     quiet = {"api_visibility": "private", "concurrency_limit": None}
@@ -42,11 +43,11 @@ def build(assistant: Assistant, folder: Callable[[], Path], doc_choices: list) -
         if not value:
             return [], [], "", "", *no_files()
         place, unit = explorer.parse_value(value)
-        match = explorer.department(assistant.units, corpus.documents, place, unit)
+        match = explorer.department(loading.get().units, corpus.documents, place, unit)
         if match is None:
             return [], [], "", "", *no_files()
-        entries = explorer.department_entries(assistant.units, clauses, corpus.documents, place, unit)
-        ids = {doc_id: assistant.units.clauses_of(doc_id, unit) for doc_id, _ in match.per_doc}
+        entries = explorer.department_entries(loading.get().units, clauses, corpus.documents, place, unit)
+        ids = {doc_id: loading.get().units.clauses_of(doc_id, unit) for doc_id, _ in match.per_doc}
         table = duties.department_table(place, unit, corpus.documents, clauses, ids)
         xlsx, csv = exports(table)
         return ([row for _, row in entries], [cid for cid, _ in entries],
@@ -59,7 +60,7 @@ def build(assistant: Assistant, folder: Callable[[], Path], doc_choices: list) -
         hidden = gr.Radio(choices=[], value=None, visible=False)
         if not partial:
             return hidden, "请输入部门名称（可只输入一部分，如“市场监管局”“郑州公安局”“海关”）。", [], [], "", "", *no_files()
-        matches = explorer.find_departments(assistant.units, corpus.documents, partial)
+        matches = explorer.find_departments(loading.get().units, corpus.documents, partial)
         if not matches:
             return (hidden, f"没有找到名称包含“{partial}”的责任单位。可试试“市场监管局”“公安局”“海关”。",
                     [], [], "", "", *no_files())
