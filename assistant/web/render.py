@@ -6,6 +6,7 @@ Pure functions over the answer and the corpus records, so they are tested with l
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 
