@@ -48,7 +48,7 @@ class Answer:
     timings_ms: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> dict:
-        """The contract's object (CONTRACT.md, `ask --json`), plus extra keys."""
+        """The contract's object (docs/CONTRACT.md, `ask --json`), plus extra keys."""
         out = asdict(self)
         out["intent"] = self.intent.value
         for c in out["citations"]:

@@ -28,6 +28,7 @@ __all__ = [
     "check_statements",
     "find_markers",
     "grounded_share",
+    "locate",
     "statements",
     "verify_quote",
 ]
@@ -87,22 +88,30 @@ _QUOTE = re.compile(r"「([^「」]*)」|“([^“”]*)”")
 # Characters that end a sentence: a quotation is attributed to a marker in its
 # own sentence when there is one.
 _SENTENCE_END = re.compile(r"[。！？!?\n]")
-_SPACE = re.compile(r"\s+")
+
+
+def locate(text: str, quote: str) -> tuple[int, int] | None:
+    """Where `quote` sits in `text` as a [start, end) span: exactly, or else once all white space
+    is left out of both (the source texts keep scan spaces such as "到 2023 年底" that a quote may
+    drop, or the other way round). Nothing looser: no punctuation or width folding, no fuzzy
+    matching. None for an empty quote or one that is not there."""
+    if not quote or not quote.strip():
+        return None
+    at = text.find(quote)
+    if at >= 0:
+        return at, at + len(quote)
+    kept = [i for i, ch in enumerate(text) if not ch.isspace()]
+    flat = "".join(text[i] for i in kept)
+    q = "".join(ch for ch in quote if not ch.isspace())
+    at = flat.find(q)
+    if at < 0:
+        return None
+    return kept[at], kept[at + len(q) - 1] + 1
 
 
 def verify_quote(quote: str, text: str) -> bool:
-    """True when `quote` is a verbatim span of `text`.
-
-    Exact substring, or substring once all whitespace is removed from both (the
-    source texts keep scan spaces such as "到 2023 年底"). Nothing looser: no
-    punctuation folding, no width folding, no fuzzy matching. An empty quote is
-    never verified.
-    """
-    if not quote or not quote.strip():
-        return False
-    if quote in text:
-        return True
-    return _SPACE.sub("", quote) in _SPACE.sub("", text)
+    """True when `quote` is a verbatim span of `text` (see `locate`); an empty quote never is."""
+    return locate(text, quote) is not None
 
 
 def find_markers(answer: str) -> list[int]:

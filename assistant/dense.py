@@ -31,7 +31,7 @@ from .settings import Settings
 
 
 def store_config(settings: Settings) -> StoreConfig:
-    return StoreConfig(data_dir=Path(settings.data_dir), host=settings.chroma_host, port=settings.chroma_port)
+    return StoreConfig(data_dir=Path(settings.store.data_dir), host=settings.store.chroma_host, port=settings.store.chroma_port)
 
 
 BY_ID_LIMIT = 5000  # a filter naming at most this many passages is scored here, from their vectors
@@ -76,8 +76,8 @@ class DenseIndex:
              passage: Callable[[Clause], str], *, quiet: bool = False) -> DenseIndex:
         """Open the index for these passages and this embedder; build it first when missing or stale
         (another embedder, schema, corpus or passage splitting), never mixing vectors."""
-        embedder = load_embedder(settings.embedder)
-        passages = passages_for(clauses, documents, passage, settings.dense_passages)
+        embedder = load_embedder(settings.store.embedder)
+        passages = passages_for(clauses, documents, passage, settings.store.dense_passages)
         cfg = store_config(settings)
         fp = fingerprint(passages, embedder.name)
         try:
@@ -126,6 +126,6 @@ class DenseIndex:
 def build(settings: Settings, clauses: Sequence[Clause], documents: Sequence[Document],
           passage: Callable[[Clause], str], *, embedder: Embedder | None = None, force: bool = False,
           on_progress=None) -> BuildReport:
-    embedder = embedder or load_embedder(settings.embedder)
-    return build_index(store_config(settings), passages_for(clauses, documents, passage, settings.dense_passages),
+    embedder = embedder or load_embedder(settings.store.embedder)
+    return build_index(store_config(settings), passages_for(clauses, documents, passage, settings.store.dense_passages),
                        embedder.embed_passages, embedder.name, force=force, on_progress=on_progress)

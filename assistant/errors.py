@@ -31,7 +31,7 @@ def explain(exc: BaseException) -> tuple[str, int]:
     if isinstance(exc, ValidationError):
         first = exc.errors()[0]
         where = ".".join(str(p) for p in first["loc"])
-        return f"设置 {where} 无效：{first['msg']}", 2
+        return f"设置 {where}{_env_hint(where)} 无效：{first['msg']}", 2
     if isinstance(exc, BrokenPipeError):
         return os_error_line(exc, "写入标准输出", ""), BROKEN_PIPE_EXIT
     if isinstance(exc, OSError):
@@ -41,6 +41,13 @@ def explain(exc: BaseException) -> tuple[str, int]:
     if isinstance(exc, RecursionError):
         return "输入嵌套过深，无法处理：请检查输入的格式", 1
     return f"内部错误（{_one_line(exc)}）{_saved(exc)}：请把这行和详情报告给维护者", 1
+
+
+def _env_hint(where: str) -> str:
+    from .settings import ENV_PREFIX, fields  # noqa: PLC0415 - only when a setting was refused
+
+    info = dict(fields()).get(where)
+    return f"（环境变量 {ENV_PREFIX}{info.json_schema_extra['env']}）" if info is not None else ""
 
 
 def _one_line(exc: BaseException) -> str:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from index.normalize import clean, normalise
-from index.numerals import CHINESE_NUMERAL_CHARS, chinese_to_int, int_to_chinese
+from index.numerals import CHINESE_NUMERAL_CHARS, int_to_chinese, read_number
 
 from .query import CorpusView
 
@@ -100,7 +100,7 @@ def _question_mark(text: str) -> str:
 def _step_number(frame: str, delta: int) -> str:
     m = _NUMBER.search(frame)
     raw = m.group(2)
-    n = (int(raw) if raw.isdigit() else chinese_to_int(raw)) + delta
+    n = read_number(raw) + delta
     if n <= 0:
         return frame
     new = str(n) if raw.isdigit() else int_to_chinese(n)

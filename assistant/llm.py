@@ -5,14 +5,15 @@ configured. Whatever the endpoint returns goes through `cite.check_answer`, and
 `generate_answer` never raises: any failure gives `ok=False` with a reason in
 Chinese that the caller shows when it falls back to the extractive answer.
 
-- `load_prompts(folder)`: the system prompt and the user template, validated
-  at load time (`PromptError`).
+- `load_prompts(folder)` (from `prompts.py`): the system prompt and the user
+  template, validated at load time (`PromptError`).
 - `format_sources(sources)`: the numbered sources block, clause text
   delimited as data.
 - `stream_answer(...)`: text deltas from `langchain_openai.ChatOpenAI` in
   streaming mode; raises `LLMError` on any endpoint failure and when the
   overall deadline `cfg.timeout_s` passes (a slow trickle of tokens too).
-- `generate_answer(...)`: collects the stream, runs the citation check.
+- `checked_stream(...)`: yields the deltas, then returns the checked result.
+- `generate_answer(...)`: the same, collected.
 
 No retries (the fallback is the caller's job and must be fast) and no LangSmith
 tracing: every call runs under `langsmith.tracing_context(enabled=False)`,
@@ -24,25 +25,25 @@ from __future__ import annotations
 import logging
 import queue
 import re
-import string
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 from assistant.cite import CheckResult, Source, check_answer
 
+from .prompts import PromptError, Prompts, load_prompts  # re-exported: the LLM path's public face
+
 __all__ = [
-    "DEFAULT_PROMPTS_DIR",
     "LLMConfig",
     "LLMError",
     "LLMResult",
     "PromptError",
     "Prompts",
     "build_messages",
+    "checked_stream",
     "format_sources",
     "generate_answer",
     "load_prompts",
@@ -52,13 +53,6 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
-
-DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
-SYSTEM_FILE = "answer_system.txt"
-USER_FILE = "answer_user.txt"
-# Variables each template must use (all of them) and may use (only these).
-_SYSTEM_VARS: frozenset[str] = frozenset()
-_USER_VARS: frozenset[str] = frozenset({"question", "sources"})
 
 ABSTAIN_PHRASE = "这些文件没有涉及"
 _FALLBACK = "，已改用抽取式回答"
@@ -75,10 +69,6 @@ class LLMConfig:
     timeout_s: float = 20.0  # overall deadline for one answer, first byte to last
     temperature: float = 0.0
     max_tokens: int = 800
-
-
-class PromptError(ValueError):
-    """A prompt file is missing or its template variables are wrong."""
 
 
 class LLMError(RuntimeError):
@@ -98,75 +88,8 @@ class LLMResult:
     used: list[int] = field(default_factory=list)
     ok: bool = False
     reason: str = ""  # empty when ok; else why, in Chinese, to show the user
-    abstained: bool = False  # the model said the sources do not cover the question
     check: CheckResult | None = None  # details (unknown markers, failed quotes)
     elapsed_s: float = 0.0
-
-
-# ---------------------------------------------------------------------------- prompts
-
-
-@dataclass(frozen=True)
-class Prompts:
-    system: str  # sent as is (after `{{`/`}}` unescaping)
-    user: str  # template with {question} and {sources}
-
-    def render_user(self, question: str, sources_block: str) -> str:
-        return self.user.format(question=question, sources=sources_block)
-
-
-def _template_fields(text: str, name: str) -> set[str]:
-    try:
-        parsed = list(string.Formatter().parse(text))
-    except ValueError as e:  # a lone "{" or "}"
-        raise PromptError(f"{name}: {e} (write literal braces as {{{{ and }}}})") from e
-    out: set[str] = set()
-    for _literal, fname, spec, conv in parsed:
-        if fname is None:
-            continue
-        if fname == "" or fname.isdigit():
-            raise PromptError(f"{name}: positional field {{{fname}}} is not allowed")
-        if spec or conv:
-            raise PromptError(f"{name}: {{{fname}}} must not have a conversion or format spec")
-        out.add(fname)
-    return out
-
-
-def _check_template(text: str, name: str, allowed: frozenset[str]) -> None:
-    found = _template_fields(text, name)
-    unknown = sorted(found - allowed)
-    missing = sorted(allowed - found)
-    if unknown:
-        raise PromptError(
-            f"{name}: unknown variable(s) {', '.join('{' + u + '}' for u in unknown)}; "
-            f"allowed: {', '.join('{' + a + '}' for a in sorted(allowed)) or 'none'}"
-        )
-    if missing:
-        raise PromptError(
-            f"{name}: missing variable(s) {', '.join('{' + m + '}' for m in missing)}"
-        )
-
-
-def load_prompts(folder: str | Path | None = None) -> Prompts:
-    """Read answer_system.txt and answer_user.txt from `folder` (default: repo prompts/).
-
-    Raises PromptError when a file is missing or empty, when a template uses an
-    unknown {variable} (the system prompt takes none; the user template takes
-    {question} and {sources}) or misses a required one.
-    """
-    folder = Path(folder) if folder is not None else DEFAULT_PROMPTS_DIR
-    texts: dict[str, str] = {}
-    for fname in (SYSTEM_FILE, USER_FILE):
-        path = folder / fname
-        try:
-            texts[fname] = path.read_text(encoding="utf-8").strip()
-        except OSError as e:
-            raise PromptError(f"cannot read prompt {path}: {e}") from e
-        if not texts[fname]:
-            raise PromptError(f"prompt {path} is empty")
-    _check_template(texts[SYSTEM_FILE], SYSTEM_FILE, _SYSTEM_VARS)
-    _check_template(texts[USER_FILE], USER_FILE, _USER_VARS)
-    return Prompts(system=texts[SYSTEM_FILE].format(), user=texts[USER_FILE])
 
 
 # ---------------------------------------------------------------------------- sources
@@ -341,14 +264,15 @@ def stream_answer(
 _THINK = re.compile(r"^\s*<think>.*?</think>\s*", re.DOTALL)
 
 
-def generate_answer(
+def checked_stream(
     question: str,
     sources: Sequence[Source],
     cfg: LLMConfig,
     prompts: Prompts,
-    on_delta: Callable[[str], None] | None = None,
-) -> LLMResult:
-    """Stream an answer (deltas to `on_delta`), then check its citations. Never raises.
+) -> Generator[str, None, LLMResult]:
+    """Yield the answer's text deltas as they arrive, then return the checked LLMResult
+    (`result = yield from checked_stream(...)`). Never raises for the endpoint's sake: the HTTP
+    work runs in `stream_answer`'s one worker thread, this generator in the caller's.
 
     ok=False, with a reason in Chinese, on endpoint errors, the deadline
     (cfg.timeout_s overall), empty output, an abstention, an answer without a
@@ -367,12 +291,11 @@ def generate_answer(
     try:
         for delta in stream_answer(question, sources, cfg, prompts):
             parts.append(delta)
-            if on_delta is not None:
-                on_delta(delta)
+            yield delta
     except LLMError as e:
         log.warning("LLM answer failed (%s): %s", e.kind, e.__cause__ or e)
         return done(text="", reason=e.reason)
-    except Exception as e:  # noqa: BLE001 - e.g. on_delta failed
+    except Exception as e:  # noqa: BLE001 - e.g. the consumer's handling of a delta failed
         log.exception("LLM answer failed")
         return done(text="", reason=f"大模型回答处理出错（{type(e).__name__}）" + _FALLBACK)
 
@@ -383,14 +306,31 @@ def generate_answer(
     if chk.ok:
         return done(text=chk.text, used=chk.used, ok=True, check=chk)
     if ABSTAIN_PHRASE in chk.text and not chk.failed_quotes:
-        return done(
-            text=chk.text,
-            used=chk.used,
-            reason="大模型认为这些文件没有涉及该问题" + _FALLBACK,
-            abstained=True,
-            check=chk,
-        )
+        return done(text=chk.text, used=chk.used, reason="大模型认为这些文件没有涉及该问题" + _FALLBACK, check=chk)
     return done(text=chk.text, used=chk.used, reason=rejection_reason(chk), check=chk)
+
+
+def generate_answer(
+    question: str,
+    sources: Sequence[Source],
+    cfg: LLMConfig,
+    prompts: Prompts,
+    on_delta: Callable[[str], None] | None = None,
+) -> LLMResult:
+    """`checked_stream`, collected: deltas go to `on_delta`. Never raises (a failing `on_delta` too)."""
+    stream = checked_stream(question, sources, cfg, prompts)
+    while True:
+        try:
+            delta = next(stream)
+        except StopIteration as stop:
+            return stop.value
+        if on_delta is not None:
+            try:
+                on_delta(delta)
+            except Exception as e:  # noqa: BLE001 - reported as the answer's failure
+                stream.close()
+                log.exception("LLM answer failed")
+                return LLMResult(text="", reason=f"大模型回答处理出错（{type(e).__name__}）" + _FALLBACK)
 
 
 _KIND = {"figure": "数字", "amount": "金额", "name": "名称", "url": "网址", "negation": "否定说法"}

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import queue
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import replace
 from functools import cached_property, lru_cache
+from pathlib import Path
 
 from index import Corpus, load_aliases, load_corpus
 from index.keyword import TokenMode, Tokenizer, idf_of
+from index.keyword_store import open_keyword_index
 from index.normalize import clean
 
 from . import compose, duties
@@ -50,9 +51,9 @@ class Assistant:
             known=lambda t: t in self.retriever.bm25.vocab,
             words=content_words,
         )
-        if self.settings.llm_enabled:
+        if self.settings.llm.enabled:
             _ = self._llm  # prompts checked at start-up, not at the first question
-        if dense is None and self.settings.retrieval != "keyword":
+        if dense is None and self.settings.retrieval.mode != "keyword":
             # load the embedder and open Chroma while the keyword side is built (much of it in C)
             self._preload = threading.Thread(target=self._preload_dense, name="preload-index", daemon=True)
             self._preload.start()
@@ -75,9 +76,13 @@ class Assistant:
     @cached_property
     def retriever(self) -> Retriever:
         dense = self._dense_override
-        if dense is None and self.settings.retrieval != "keyword":
+        if dense is None and self.settings.retrieval.mode != "keyword":
             dense = self.dense_index.search
-        return Retriever(self.corpus.clauses, self.tokenizer, dense, dense_weight=self.settings.dense_weight)
+        clauses = self.corpus.clauses
+        self.keyword_index = open_keyword_index(Path(self.settings.store.data_dir), [c.clause_id for c in clauses],
+                                                [passage_text(c) for c in clauses], self.tokenizer)
+        return Retriever(clauses, self.tokenizer, dense, dense_weight=self.settings.retrieval.dense_weight,
+                         bm25=self.keyword_index.index)
 
     def warm_up(self) -> None:
         """Load what the first question would (jieba, the embedder, the index, the LLM client)."""
@@ -87,7 +92,7 @@ class Assistant:
     # ------------------------------------------------------------------ asking
 
     def understand(self, question: str, history: Sequence[str] = ()) -> Query:
-        limit = self.settings.max_question_chars
+        limit = self.settings.retrieval.max_question_chars
         question, cut = capped(question, limit)  # before any work: a 20-million-character question costs nothing
         history = capped_history(history, limit)
         if not clean(question):
@@ -97,7 +102,7 @@ class Assistant:
         return replace(q, truncated=True, cut=cut) if cut else q
 
     def search(self, q: Query, k: int, mode: Mode | None = None, doc_ids: Sequence[str] | None = None) -> list[Hit]:
-        mode = mode or Mode(self.settings.retrieval)
+        mode = mode or Mode(self.settings.retrieval.mode)
         docs = q.doc_ids if doc_ids is None else doc_ids
         hits = self.retriever.search(q.norm, max(k + 5, 30) if q.asks_target else k + 5, docs, mode, tokens=q.tokens)
         if q.asks_target:
@@ -114,6 +119,17 @@ class Assistant:
             doc_ids: Sequence[str] = (), mode: Mode | None = None, llm: bool = True,
             on_delta: Callable[[str], None] | None = None) -> Answer:
         """`llm=False`: the extractive answer even when an LLM endpoint is configured."""
+        steps = self._steps(question, history, intent=intent, doc_ids=doc_ids, mode=mode, llm=llm)
+        for item in steps:
+            if isinstance(item, Answer):
+                return item
+            if on_delta is not None:
+                on_delta(item)
+        raise AssertionError("unreachable: _steps ends with the answer")
+
+    def _steps(self, question: str, history: Sequence[str], *, intent: Intent | None = None,
+               doc_ids: Sequence[str] = (), mode: Mode | None = None, llm: bool = True) -> Iterator[str | Answer]:
+        """The LLM's text deltas as they arrive (none without an LLM), then the Answer."""
         t0 = time.perf_counter()
         asked = q = self.understand(question, history)
         if doc_ids:
@@ -129,11 +145,11 @@ class Assistant:
                 answer = compose.filtered_decline(self.ctx, asked, doc_ids, answer)
         if q.english:
             answer = with_english_lead(answer, self.ctx.documents, self.ctx.clauses)
-        if self.settings.llm_enabled and llm:
-            answer = self._generated(q, answer, on_delta)
+        if self.settings.llm.enabled and llm:
+            answer = yield from self._generated(q, answer)
         t2 = time.perf_counter()
         # as searched (an over-long question: its question part), minus invisible characters and lone surrogates
-        answer.question = clean(capped(question, self.settings.max_question_chars)[0])
+        answer.question = clean(capped(question, self.settings.retrieval.max_question_chars)[0])
         answer.rewritten = q.question if q.question != answer.question[: len(q.question)] else ""
         notes = []
         if q.corrections:
@@ -144,7 +160,7 @@ class Assistant:
             answer.input_notice = " ".join(notes)
             answer.notice = with_notice(answer.notice, answer.input_notice)
         answer.timings_ms = {"understand": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
-        return answer
+        yield answer
 
     def rank(self, question: str, history: Sequence[str] = (), *, mode: Mode | None = None) -> list[str]:
         """Clause ids best first, as the answer would cite them, then the rest of the search
@@ -164,37 +180,26 @@ class Assistant:
 
     def ask_stream(self, question: str, history: Sequence[str] = (), **kw) -> Iterator[tuple[str, Answer | None]]:
         """Yields (text so far, None) while the answer is written, then (final text, Answer).
-        With an LLM the text is the model's stream; if its answer fails the checks, the final
-        text is the extractive answer, which replaces what was streamed."""
-        if not self.settings.llm_enabled or not kw.get("llm", True):
+        With an LLM the text is the model's stream (read in the caller's thread; the HTTP work runs
+        in the LLM module's one worker thread); if its answer fails the checks, the final text is
+        the extractive answer, which replaces what was streamed."""
+        if not self.settings.llm.enabled or not kw.get("llm", True):
             answer = self.ask(question, history, **kw)
             text, step = answer.answer, 12
             for i in range(step, len(text), step):
                 yield text[:i], None
             yield text, answer
             return
-        deltas: queue.Queue = queue.Queue()
-        box: dict[str, Answer | BaseException] = {}
-
-        def work() -> None:
-            try:
-                box["answer"] = self.ask(question, history, on_delta=deltas.put, **kw)
-            except BaseException as exc:  # noqa: BLE001 - re-raised in the caller's thread
-                box["answer"] = exc
-            deltas.put(None)
-
-        threading.Thread(target=work, daemon=True).start()
         text = ""
-        while (delta := deltas.get()) is not None:
-            text += delta
+        for item in self._steps(question, history, **kw):
+            if isinstance(item, Answer):
+                yield item.answer, item
+                return
+            text += item
             yield text, None
-        result = box["answer"]
-        if isinstance(result, BaseException):
-            raise result
-        yield result.answer, result
 
     def _answer(self, q: Query, mode: Mode | None, allow_abstain: bool = True) -> Answer:
-        ctx, k = self.ctx, self.settings.top_k
+        ctx, k = self.ctx, self.settings.retrieval.top_k
         if q.intent is Intent.CLAUSE_REF and q.clause_refs:
             return compose.clause_reference(ctx, q, q.clause_refs[:5])
         if q.intent is Intent.DEPARTMENT and q.units:
@@ -216,7 +221,7 @@ class Assistant:
         return answer
 
     def _compose(self, q: Query, hits: list[Hit], mode: Mode | None) -> Answer:
-        ctx, k = self.ctx, self.settings.top_k
+        ctx, k = self.ctx, self.settings.retrieval.top_k
         if q.intent is Intent.COMPARE:
             return compose.compare(ctx, q, self._best_per_doc(q, mode))
         if q.intent is Intent.RESPONSIBILITY:
@@ -238,26 +243,27 @@ class Assistant:
     @cached_property
     def _llm(self):
         """(config, prompts), checked once: a bad prompt template fails at start-up."""
-        from .llm import LLMConfig, load_prompts, prepare  # noqa: PLC0415 - langchain loads only when used
+        from .llm import LLMConfig, prepare  # noqa: PLC0415 - langchain loads only when used
+        from .prompts import load_prompts  # noqa: PLC0415
 
-        s = self.settings
-        cfg = LLMConfig(base_url=s.llm_base_url, model=s.llm_model, api_key=s.llm_api_key, timeout_s=s.llm_timeout_s)
+        s = self.settings.llm
+        cfg = LLMConfig(base_url=s.base_url, model=s.model, api_key=s.api_key, timeout_s=s.timeout_s)
         prompts = load_prompts(s.prompts_dir)
         prepare(cfg)
         return cfg, prompts
 
-    def _generated(self, q: Query, base: Answer, on_delta: Callable[[str], None] | None) -> Answer:
-        """The LLM's answer over the clauses the extractive answer cites, checked; on any
-        failure the extractive answer, saying why."""
+    def _generated(self, q: Query, base: Answer) -> Generator[str, None, Answer]:
+        """The LLM's answer over the clauses the extractive answer cites, streamed, then checked;
+        on any failure the extractive answer, saying why."""
         if base.abstained or not base.citations or base.intent in (Intent.DEPARTMENT, Intent.CLAUSE_REF):
             return base  # declining and complete lists are not the model's to rewrite
         from .cite import Source  # noqa: PLC0415
-        from .llm import generate_answer  # noqa: PLC0415
+        from .llm import checked_stream  # noqa: PLC0415
 
         cfg, prompts = self._llm
         sources = [Source(c.n, c.clause_id, c.label, self.ctx.clauses[c.clause_id].text, tuple(c.units))
                    for c in base.citations]
-        result = generate_answer(q.question, sources, cfg, prompts, on_delta)
+        result = yield from checked_stream(q.question, sources, cfg, prompts)
         if not result.ok:
             base.mode = "extractive-fallback"
             base.notice = result.reason
@@ -269,7 +275,7 @@ class Assistant:
         return replace(base, answer=result.text, citations=citations, mode="llm")
 
     def warm_up_llm(self) -> None:
-        if self.settings.llm_enabled:
+        if self.settings.llm.enabled:
             _ = self._llm
 
     def _by_best_sentence(self, q: Query, hits: Sequence[Hit], top: int = 5) -> list[Hit]:

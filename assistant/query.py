@@ -14,7 +14,7 @@ from functools import lru_cache
 from index import Clause, Document
 from index.keyword import STOPWORDS, Tokenizer, expansions
 from index.normalize import clean, normalise
-from index.numerals import CHINESE_NUMERAL_CHARS, chinese_to_int
+from index.numerals import CHINESE_NUMERAL_CHARS, read_number
 
 from .answer import Intent
 from .caps import Cut
@@ -333,13 +333,13 @@ def _clause_refs(norm: str, view: CorpusView, doc_ids: Sequence[str]) -> list[st
     cm = _CHAPTER_REF.search(norm)
     if cm:
         raw = cm.group(1)
-        chapter = int(raw) if raw.isdigit() else chinese_to_int(raw)
+        chapter = read_number(raw)
         norm = norm[: cm.start()] + norm[cm.end():]
     for pattern in _CLAUSE_REF:
         m = pattern.search(norm)
         if m:
             raw = m.group(1)
-            number = int(raw) if raw.isdigit() else chinese_to_int(raw)
+            number = read_number(raw)
             ids = view.measure_clauses(number, doc_ids)
             if chapter is not None:
                 ids = [i for i in ids if i.split("#")[1].split(".")[0] == str(chapter)] or ids

@@ -21,6 +21,8 @@ from index.keyword import BM25Index, Tokenizer
 from index.normalize import normalise
 from index.records import passage_text
 
+from .substrings import SubstringIndex
+
 # (query text, k, allowed doc ids or None) → [(clause_id, cosine)] best first
 DenseSearch = Callable[[str, int, Sequence[str] | None], list[tuple[str, float]]]
 
@@ -37,8 +39,7 @@ class Hit:
     score: float  # fused score, for ranking
     keyword: float = 0.0  # BM25, normalised by the query's idf mass (0‥~1)
     dense: float = 0.0  # cosine similarity
-    keyword_rank: int | None = None
-    dense_rank: int | None = None
+    dense_rank: int | None = None  # None: the dense side did not return it
 
 
 def rrf(rankings: Sequence[Sequence[str]], weights: Sequence[float], k: int = 60) -> dict[str, float]:
@@ -53,11 +54,11 @@ def rrf(rankings: Sequence[Sequence[str]], weights: Sequence[float], k: int = 60
 class Retriever:
     def __init__(self, clauses: Sequence[Clause], tokenizer: Tokenizer, dense: DenseSearch | None,
                  depth: int = 30, keyword_weight: float = 1.0, dense_weight: float = 0.1,
-                 weak_keyword: float = 0.15):
+                 weak_keyword: float = 0.15, bm25: BM25Index | None = None):
         self.clauses = {c.clause_id: c for c in clauses}
         self.order = [c.clause_id for c in clauses]
         self.tokenizer = tokenizer
-        self.bm25 = BM25Index.build(self.order, (tokenizer(passage_text(c)) for c in clauses))
+        self.bm25 = bm25 or BM25Index.build(self.order, (tokenizer(passage_text(c)) for c in clauses))
         self._rows_of_doc: dict[str, np.ndarray] = {}
         for row, c in enumerate(clauses):
             self._rows_of_doc.setdefault(c.doc_id, []).append(row)
@@ -65,11 +66,8 @@ class Retriever:
         self.dense = dense
         self.depth = depth
         # measure titles (and chapter titles of .0 texts) a question may quote: 加强组织领导
-        self._titles: dict[str, list[tuple[int, str, str]]] = {}
-        for pos, c in enumerate(clauses):
-            if len(c.title) >= 4:
-                self._titles.setdefault(normalise(c.title), []).append((pos, c.clause_id, c.doc_id))
-        self._title_lengths = sorted({len(t) for t in self._titles}, reverse=True)
+        self._titles = SubstringIndex((normalise(c.title), (pos, c.clause_id, c.doc_id))
+                                      for pos, c in enumerate(clauses) if len(c.title) >= 4)
         self.weights = (keyword_weight, dense_weight)
         self.weak_keyword = weak_keyword
 
@@ -85,7 +83,6 @@ class Retriever:
             kw = [(cid, s / norm) for cid, s in self.bm25.top(tokens, depth, allowed)]
         if mode in (Mode.HYBRID, Mode.DENSE) and self.dense is not None:
             dn = self.dense(text, depth, list(doc_ids) or None)
-        kw_rank = {cid: r for r, (cid, _) in enumerate(kw, start=1)}
         dn_rank = {cid: r for r, (cid, _) in enumerate(dn, start=1)}
         kw_score, dn_score = dict(kw), dict(dn)
         titled = [] if mode is Mode.DENSE else self.title_matches(text, doc_ids)
@@ -100,7 +97,7 @@ class Retriever:
             fused = rrf([titled, [c for c, _ in kw], [c for c, _ in dn]], (2.0, wk, wd), k=10)
         ranked = sorted(fused, key=lambda cid: -fused[cid])[:k]
         return [
-            Hit(cid, fused[cid], kw_score.get(cid, 0.0), dn_score.get(cid, 0.0), kw_rank.get(cid), dn_rank.get(cid))
+            Hit(cid, fused[cid], kw_score.get(cid, 0.0), dn_score.get(cid, 0.0), dn_rank.get(cid))
             for cid in ranked
         ]
 
@@ -117,9 +114,7 @@ class Retriever:
         The question's substrings are looked up, so the cost follows the question, not the corpus."""
         norm = normalise(text)
         out: list[str] = []
-        for n in self._title_lengths:
-            hits = []
-            for t in {norm[i : i + n] for i in range(len(norm) - n + 1)} & self._titles.keys():
-                hits += [(pos, cid) for pos, cid, doc in self._titles[t] if not doc_ids or doc in doc_ids]
+        for titles in self._titles.found(norm):
+            hits = [(pos, cid) for t in titles for pos, cid, doc in self._titles.values[t] if not doc_ids or doc in doc_ids]
             out += [cid for _, cid in sorted(hits)]
         return out

@@ -27,7 +27,7 @@ class PolicyRetriever(BaseRetriever):
     label, units, quote and score."""
 
     assistant: Any = Field(description="the `Assistant` to ask")
-    k: int | None = Field(None, ge=1, description="documents at most (default: settings.top_k); complete lists are not cut")
+    k: int | None = Field(None, ge=1, description="documents at most (default: settings.retrieval.top_k); complete lists are not cut")
     doc_ids: list[str] = Field(default_factory=list, description="only these documents")
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
@@ -36,7 +36,7 @@ class PolicyRetriever(BaseRetriever):
 
     def sources(self, query: str) -> list[Citation]:
         a = self.assistant
-        k = self.k or a.settings.top_k
+        k = self.k or a.settings.retrieval.top_k
         answer = a.ask(query, doc_ids=self.doc_ids, llm=False)
         if answer.abstained:
             return []

@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from index import Clause, english_unit_names
 from index.normalize import normalise
 
+from .substrings import SubstringIndex
+
 _PREFIX = re.compile(r"^(市委|市人民|市)")
 _SUFFIX = re.compile(r"(委员会|办公室|中心支行|支行|局|委|办|院|部|厅|会)$")
 
@@ -68,26 +70,25 @@ class UnitDirectory:
                 for key in sorted(keys):  # sorted: the same order in every run (set order is not)
                     self._keys.append((normalise(key), doc_id, unit))
         self._keys.sort(key=lambda t: -len(t[0]))
-        self._by_key: dict[str, list[tuple[int, str, str]]] = {}
+        self._by_key = SubstringIndex((key, (pos, doc_id, unit)) for pos, (key, doc_id, unit) in enumerate(self._keys))
         self._by_key_doc: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
         for pos, (key, doc_id, unit) in enumerate(self._keys):
-            self._by_key.setdefault(key, []).append((pos, doc_id, unit))
             self._by_key_doc.setdefault((key, doc_id), []).append((pos, doc_id, unit))
-        self._key_lengths = sorted({len(k) for k in self._by_key}, reverse=True)
 
     def find(self, text: str, doc_ids: Iterable[str] = ()) -> list[UnitMatch]:
         """Units the text names, longest match first; limited to doc_ids when given.
         The text's substrings are looked up, so the cost follows the text, not the corpus."""
         allowed = set(doc_ids)
         text = normalise(text)
-        for n in self._key_lengths:
+        for keys in self._by_key.found(text):
             hits = []
-            for k in {text[i : i + n] for i in range(len(text) - n + 1)} & self._by_key.keys():
-                if allowed and len(allowed) < len(self._by_key[k]):
+            for k in keys:
+                entries = self._by_key.values[k]
+                if allowed and len(allowed) < len(entries):
                     for d in allowed:
                         hits += [(p, doc, unit, k) for p, doc, unit in self._by_key_doc.get((k, d), ())]
                 else:
-                    hits += [(p, doc, unit, k) for p, doc, unit in self._by_key[k] if not allowed or doc in allowed]
+                    hits += [(p, doc, unit, k) for p, doc, unit in entries if not allowed or doc in allowed]
             if hits:
                 out, seen = [], set()
                 for _, doc, unit, k in sorted(hits):
@@ -99,9 +100,6 @@ class UnitDirectory:
 
     def clauses_of(self, doc_id: str, unit: str) -> list[str]:
         return list(self.by_doc.get(doc_id, {}).get(unit, []))
-
-    def units_of(self, doc_id: str) -> list[str]:
-        return sorted(self.by_doc.get(doc_id, {}), key=lambda u: -len(self.by_doc[doc_id][u]))
 
     def search(self, partial: str) -> list[tuple[str, str, int]]:
         """(doc_id, unit, count) for every unit whose name contains `partial` or is named by it."""

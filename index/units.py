@@ -12,11 +12,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import lru_cache
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 
 OPENERS = "（([〔【"
 CLOSERS = "）)]〕】"
-ROLES_FILE = Path(__file__).resolve().parent / "data" / "unit_roles.toml"
+ROLES_FILE = resources.files("index").joinpath("data", "unit_roles.toml")  # package data, as in a wheel
 _WS = re.compile(r"\s+")
 _PARTS = "，,；;"  # separate role groups (A牵头，B、C配合) and labelled lists
 _NAMES = "、，,；;"  # separate units within a list
@@ -53,8 +55,8 @@ class RolePhrases:
 
 
 @lru_cache(maxsize=1)
-def role_phrases(path: Path = ROLES_FILE) -> RolePhrases:
-    with open(path, "rb") as fh:
+def role_phrases(path: Path | Traversable = ROLES_FILE) -> RolePhrases:
+    with path.open("rb") as fh:
         return RolePhrases.from_toml(tomllib.load(fh))
 
 
@@ -233,12 +235,12 @@ def _strip_unbalanced_closers(s: str) -> str:
     return s
 
 
-ENGLISH_FILE = Path(__file__).resolve().parent / "data" / "unit_english.toml"
+ENGLISH_FILE = resources.files("index").joinpath("data", "unit_english.toml")
 
 
 @lru_cache(maxsize=1)
-def english_unit_names(path: Path = ENGLISH_FILE) -> dict[str, tuple[str, ...]]:
+def english_unit_names(path: Path | Traversable = ENGLISH_FILE) -> dict[str, tuple[str, ...]]:
     """Chinese name part → English phrases users write for such a unit (index/data/unit_english.toml)."""
-    with open(path, "rb") as fh:
+    with path.open("rb") as fh:
         names = tomllib.load(fh).get("names", {})
     return {zh: tuple(p.lower() for p in phrases) for zh, phrases in names.items()}

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -12,6 +15,10 @@ import pytest
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+# Whatever a test starts without a data folder of its own writes here, never to ~/.local/share.
+_DATA = tempfile.mkdtemp(prefix="policy-tests-data-")
+atexit.register(shutil.rmtree, _DATA, True)
+os.environ.setdefault("POLICY_DATA_DIR", _DATA)
 
 from tests.openai_stub import openai_stub  # noqa: E402,F401  (fixture: a real OpenAI-protocol server)
 

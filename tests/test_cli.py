@@ -87,3 +87,18 @@ def test_read_lines_literal():
     got = list(read_lines(b'{"id":"a","question":"q"}\n\n{"id":"a","question":"q2"}\n'))
     assert [g.error == "" for g in got] == [True, False, False]
     assert "重复" in got[2].error
+
+
+def test_index_status_prints_when_the_index_was_built(tmp_path, fake_embedder, capsys):
+    from assistant.cli import main
+    from assistant.dense import passages_for
+    from assistant.retrieve import passage_text
+    from index import load_corpus
+    from index.store import StoreConfig, build_index
+
+    corpus = load_corpus(ROOT / "seeds")
+    passages = passages_for(corpus.clauses[:5], corpus.documents, passage_text, "clause")
+    build_index(StoreConfig(data_dir=tmp_path), passages, fake_embedder.embed_passages, fake_embedder.name)
+    assert main(["--data-dir", str(tmp_path), "index", "status"]) == 0
+    out = capsys.readouterr().out
+    assert "built_at: 20" in out and "count: 5" in out and f"location: {tmp_path}" in out

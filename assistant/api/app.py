@@ -70,7 +70,7 @@ def create_app(assistant: Assistant | Loading) -> FastAPI:
 
     app = FastAPI(title="policy-assistant HTTP API", version="1", description=DESCRIPTION, docs_url="/docs",
                   redoc_url=None, openapi_url="/openapi.json", strict_content_type=False)
-    app.add_middleware(Guard, api_key=settings.api_key, max_body_bytes=settings.api_max_body_bytes)
+    app.add_middleware(Guard, api_key=settings.web.api_key, max_body_bytes=settings.web.api_max_body_bytes)
     _handle_errors(app)
     # documents the key in /docs ("Authorize"); the check itself is the Guard's, before any body is read
     key = [Depends(HTTPBearer(auto_error=False, description="设置了 POLICY_API_KEY 时必填"))]
@@ -81,7 +81,7 @@ def create_app(assistant: Assistant | Loading) -> FastAPI:
 
     @api.post("/ask", summary="提一个问题", responses={200: {"content": {"application/json": {"example": ANSWER_EXAMPLE}}}})
     async def ask(req: AskRequest) -> JSONResponse:
-        """返回 `policy-assistant ask --json` 的对象（CONTRACT.md）。"""
+        """返回 `policy-assistant ask --json` 的对象（docs/CONTRACT.md）。"""
         answer = await work(service.ask, req.question, req.history, doc_ids=req.doc_ids, intent=req.intent)
         return JSONResponse(answer.to_json())
 
@@ -134,15 +134,15 @@ def create_app(assistant: Assistant | Loading) -> FastAPI:
 
     @v1.get("/models", summary="可用的模型")
     async def models() -> JSONResponse:
-        return JSONResponse(oai.model_list(settings.llm_enabled, started))
+        return JSONResponse(oai.model_list(settings.llm.enabled, started))
 
     @v1.post("/chat/completions", summary="OpenAI 兼容的对话接口", response_model=None)
     async def chat(req: ChatRequest) -> JSONResponse | StreamingResponse:
         """最后一条用户消息是问题，之前的用户消息是追问的上下文；回复内容是带 [n] 标记的回答，
         `citations`（与完整的 `policy_answer`）是回复对象的扩展字段；`stream: true` 时在 `data: [DONE]` 之前的最后一块中。"""
-        mode = oai.available(settings.llm_enabled).get(req.model)
+        mode = oai.available(settings.llm.enabled).get(req.model)
         if mode is None:
-            raise ApiError(404, oai.unknown_model(req.model, settings.llm_enabled), code="model_not_found",
+            raise ApiError(404, oai.unknown_model(req.model, settings.llm.enabled), code="model_not_found",
                            param="model")
         asked = oai.conversation(req.messages)
         if asked is None:

@@ -30,9 +30,9 @@ def is_loopback(host: str) -> bool:
 
 def exposure_warning(settings: Settings) -> str:
     """One line for `serve` when the API is reachable from other machines without a key ("" otherwise)."""
-    if settings.api_key or is_loopback(settings.host):
+    if settings.web.api_key or is_loopback(settings.web.host):
         return ""
-    return (f"警告：服务监听 {settings.host}，其他机器也能访问，而 HTTP API（/api、/v1）没有设置密钥："
+    return (f"警告：服务监听 {settings.web.host}，其他机器也能访问，而 HTTP API（/api、/v1）没有设置密钥："
             f"请设置环境变量 POLICY_API_KEY，或用 --host 127.0.0.1 只监听本机")
 
 
@@ -45,7 +45,7 @@ class HttpServer:
         self.settings = settings
         self.app = mount(page, create_app(assistant), settings)
         self._gradio = next(r.app for r in self.app.routes if isinstance(r, Mount) and hasattr(r.app, "stop_event"))
-        config = uvicorn.Config(self.app, host=settings.host, port=settings.port, log_level="warning",
+        config = uvicorn.Config(self.app, host=settings.web.host, port=settings.web.port, log_level="warning",
                                 timeout_graceful_shutdown=2)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name="http-server", daemon=True)
@@ -56,10 +56,10 @@ class HttpServer:
         while not self._server.started:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 self._server.should_exit = True
-                raise OSError(f"cannot serve on {self.settings.host}:{self.settings.port}")
+                raise OSError(f"cannot serve on {self.settings.web.host}:{self.settings.web.port}")
             time.sleep(0.01)
         port = self._server.servers[0].sockets[0].getsockname()[1]
-        host = self.settings.host
+        host = self.settings.web.host
         shown = "localhost" if host in ("0.0.0.0", "::") else (f"[{host}]" if ":" in host else host)
         return f"http://{shown}:{port}/"
 

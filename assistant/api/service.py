@@ -23,7 +23,7 @@ class Service:
     def __init__(self, assistant: Assistant | Loading) -> None:
         # `serve` answers on its port while the assistant loads: a request meanwhile waits for it
         self._loading = assistant if isinstance(assistant, Loading) else Loading.ready_made(assistant)
-        self.limit = self._loading.settings.max_question_chars
+        self.limit = self._loading.settings.retrieval.max_question_chars
 
     @property
     def assistant(self) -> Assistant:

@@ -7,12 +7,13 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 
-from ..settings import Settings
+from ..errors import UserError
+from ..settings import Settings, fields, flat_names, parse_assignments
 from . import ask_cmds, corpus_cmds, duty_cmds, edge, index_cmds, serve_cmds
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
-# Options that map one-to-one onto Settings fields.
+# Settings with an option of their own (flat name → flag); `--set key=value` reaches every setting.
 _SETTING_OPTIONS = {
     "seeds_dir": "--seeds-dir",
     "data_dir": "--data-dir",
@@ -31,9 +32,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="policy-assistant",
         description="知识产权保护政策问答助手：按条款引用回答（信阳、郑州、新乡、合肥瑶海）",
     )
-    for field, flag in _SETTING_OPTIONS.items():
-        info = Settings.model_fields[field]
-        parser.add_argument(flag, dest=field, default=None, help=f"{info.description} (env POLICY_{field.upper()})")
+    infos = dict(fields())
+    flat = flat_names()
+    for name, flag in _SETTING_OPTIONS.items():
+        info = infos[flat[name]]
+        parser.add_argument(flag, dest=name, default=None,
+                            help=f"{info.description} (--set {flat[name]}; env POLICY_{name.upper()})")
+    parser.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
+                        help="任一设置，可重复：KEY 为 group.key（如 retrieval.top_k、llm.model、web.port）"
+                             "或环境变量名去掉 POLICY_ 的小写形式（如 top_k）；全部设置见 README 的设置表")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in (corpus_cmds, duty_cmds, index_cmds, ask_cmds, serve_cmds):
         module.register(sub)
@@ -41,7 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    overrides = {f: getattr(args, f) for f in _SETTING_OPTIONS if getattr(args, f, None) is not None}
+    """Environment, then `--set`, then the options of their own: the last one given wins."""
+    try:
+        overrides: dict = parse_assignments(getattr(args, "assignments", []) or [])
+    except ValueError as exc:
+        raise UserError(str(exc), exit_code=2) from None
+    overrides.update({f: getattr(args, f) for f in _SETTING_OPTIONS if getattr(args, f, None) is not None})
     return Settings(**overrides)
 
 

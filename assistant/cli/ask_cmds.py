@@ -10,7 +10,7 @@ import sys
 
 from ..answer import Answer, Intent
 from ..errors import UserError
-from ..settings import Settings, settings_env
+from ..settings import Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,7 +29,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     e = sub.add_parser("eval", help="运行评测（即 python -m evals / policy-eval，在子进程中运行）：几个问题集并排，"
                                     "检索（关键词/向量/混合/基线）与回答质量，输出 Markdown 和 JSON",
                        description="评测工具的别名：在子进程中运行 python -m evals（也可直接用 policy-eval），"
-                                   "本命令的全局设置以 POLICY_* 环境变量传给它。")
+                                   "本命令的全部设置（含 --set）以 POLICY_* 环境变量传给它。")
     e.add_argument("--sets", "--set", dest="sets", default=None, metavar="FILE,FILE…",
                    help="问题集 JSONL，逗号分隔（默认：存在的 evals/questions、holdout、blind）")
     e.add_argument("--out", default=None, help="结果目录（默认 evals/results）")
@@ -93,5 +93,5 @@ def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
     for flag, value in (("--sets", args.sets), ("--out", args.out), ("--modes", args.modes)):
         if value is not None:
             argv += [flag, value]
-    env = {**os.environ, **settings_env(settings)}
+    env = {**os.environ, **settings.env()}
     return subprocess.run(argv, env=env, check=False).returncode

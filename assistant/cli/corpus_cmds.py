@@ -13,7 +13,7 @@ from ..settings import Settings
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("clauses", help="列出条款（--json：每行一个 JSON 对象，见 CONTRACT.md）")
+    p = sub.add_parser("clauses", help="列出条款（--json：每行一个 JSON 对象，见 docs/CONTRACT.md）")
     p.add_argument("doc_id", nargs="?", help="只列这一份文件的条款")
     p.add_argument("--json", action="store_true", help="每行输出一个 JSON 对象")
     p.set_defaults(handler=cmd_clauses)

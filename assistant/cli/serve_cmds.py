@@ -31,9 +31,9 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     t0 = time.perf_counter()
     updates = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
-    settings = Settings(**{**settings.model_dump(), **updates}) if updates else settings
+    settings = settings.updated(**updates) if updates else settings
 
-    _check_port(settings.host, settings.port)  # before seconds of loading, not after
+    _check_port(settings.web.host, settings.web.port)  # before seconds of loading, not after
     from index import load_corpus  # noqa: PLC0415
 
     from ..loading import Loading  # noqa: PLC0415
@@ -50,7 +50,7 @@ def cmd_serve(args: argparse.Namespace, settings: Settings) -> int:
     try:
         url = app.start()
     except OSError as exc:  # the port was taken meanwhile, or the address is not this machine's
-        raise _port_error(settings.host, settings.port) from exc
+        raise _port_error(settings.web.host, settings.web.port) from exc
     loading.start_after(LOAD_AFTER_S)  # or at once when the page is drawn or asked (build_app)
     signal.signal(signal.SIGTERM, _interrupt)  # `kill`: close cleanly too (temp downloads removed)
     try:

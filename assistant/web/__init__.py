@@ -1,5 +1,5 @@
 """The chat page (Gradio): chat with cited sources, the responsibility explorer, the document browser,
-and the `/ask` API endpoint of CONTRACT.md."""
+and the `/ask` API endpoint of docs/CONTRACT.md."""
 
 from __future__ import annotations
 

@@ -58,7 +58,7 @@ from . import browse, duties_tab, guard, render  # noqa: E402
 if TYPE_CHECKING:
     from ..pipeline import Assistant  # loaded behind the page (assistant.loading)
 
-# Answers at once; more wait in the bounded queue (settings.queue_size), beyond it users see the busy notice.
+# Answers at once; more wait in the bounded queue (settings.web.queue_size), beyond it users see the busy notice.
 CONCURRENCY = 4
 
 ENTERPRISE_EXAMPLES = (
@@ -141,7 +141,7 @@ def build_app(assistant: Assistant | Loading, settings: Settings | None = None) 
     doc_choices = browse.document_choices(corpus.documents)
     places = list(dict.fromkeys(d.place for d in corpus.documents))
     downloads = Downloads()
-    max_chars = settings.max_question_chars
+    max_chars = settings.retrieval.max_question_chars
 
     def scope_text(doc_ids: Sequence[str]) -> str:
         return scope_label(corpus.documents, doc_ids) if doc_ids else "全部文件"
@@ -212,7 +212,7 @@ def build_app(assistant: Assistant | Loading, settings: Settings | None = None) 
     # ------------------------------------------------------------------ API
 
     def ask(question: str) -> dict:
-        """Ask the policy documents; returns the JSON object of `policy-assistant ask --json` (CONTRACT.md)."""
+        """Ask the policy documents; returns the JSON object of `policy-assistant ask --json` (docs/CONTRACT.md)."""
         return loading.get().ask(question).to_json()  # a non-string is a type error; errors shown by guard
 
     # ------------------------------------------------------------------ layout
@@ -302,15 +302,15 @@ def build_app(assistant: Assistant | Loading, settings: Settings | None = None) 
 def launch(app: gr.Blocks, settings: Settings, *, host: str | None = None, port: int | None = None) -> str:
     """Serve on loopback (unless told otherwise) with a bounded queue; no share link, no extra file
     serving, no analytics or monitoring. Returns the local URL at once; `app.block_thread()` waits."""
-    app.queue(max_size=settings.queue_size, default_concurrency_limit=CONCURRENCY)
+    app.queue(max_size=settings.web.queue_size, default_concurrency_limit=CONCURRENCY)
     _, url, _ = app.launch(
-        server_name=host or settings.host,
-        server_port=port if port is not None else settings.port,
+        server_name=host or settings.web.host,
+        server_port=port if port is not None else settings.web.port,
         share=False,
         prevent_thread_lock=True,
         quiet=True,
         app_kwargs={"middleware": guard.middleware(settings)},
-        state_session_capacity=settings.sessions_kept,  # gradio keeps each API call's inputs as a session
+        state_session_capacity=settings.web.sessions_kept,  # gradio keeps each API call's inputs as a session
         **page_options(settings),
     )
     return url
@@ -319,10 +319,10 @@ def launch(app: gr.Blocks, settings: Settings, *, host: str | None = None, port:
 def mount(app: gr.Blocks, parent, settings: Settings):
     """The page at / of the caller's FastAPI app (`serve`: the HTTP API's), with the options of `launch`;
     the caller runs the server."""
-    app.queue(max_size=settings.queue_size, default_concurrency_limit=CONCURRENCY)
-    app.state_session_capacity = settings.sessions_kept  # as launch's option (mount_gradio_app has none)
+    app.queue(max_size=settings.web.queue_size, default_concurrency_limit=CONCURRENCY)
+    app.state_session_capacity = settings.web.sessions_kept  # as launch's option (mount_gradio_app has none)
     guard.protect(parent, settings)
-    return gr.mount_gradio_app(parent, app, "/", server_name=settings.host, server_port=settings.port,
+    return gr.mount_gradio_app(parent, app, "/", server_name=settings.web.host, server_port=settings.web.port,
                                **page_options(settings))
 
 
@@ -340,5 +340,5 @@ def page_options(settings: Settings) -> dict:
         pwa=False,
         theme=theme(),
         css=(HERE / "page.css").read_text(encoding="utf-8"),
-        head=head(settings.max_question_chars),
+        head=head(settings.retrieval.max_question_chars),
     )

@@ -14,6 +14,7 @@ from index import Clause, Document
 from index.numerals import int_to_chinese
 
 from ..answer import Answer, Citation
+from ..cite import locate
 
 NO_UNITS = "本文件未列明该条的责任单位"
 
@@ -52,23 +53,6 @@ def clause_text(clause: Clause) -> str:
         rest = _AFTER_TITLE.sub("", text[len(clause.title):])
         return rest or text
     return text
-
-
-def locate(text: str, quote: str) -> tuple[int, int] | None:
-    """Where `quote` sits in `text`: exactly, or ignoring white space (a quote is verbatim, but
-    a clause's text may keep spaces that a quote dropped)."""
-    if not quote:
-        return None
-    at = text.find(quote)
-    if at >= 0:
-        return at, at + len(quote)
-    squeezed = [i for i, ch in enumerate(text) if not ch.isspace()]
-    flat = "".join(text[i] for i in squeezed)
-    q = re.sub(r"\s+", "", quote)
-    at = flat.find(q) if q else -1
-    if at < 0:
-        return None
-    return squeezed[at], squeezed[at + len(q) - 1] + 1
 
 
 def highlight_html(text: str, quote: str) -> str:
