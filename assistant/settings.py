@@ -65,6 +65,12 @@ class Settings(BaseSettings):
         return bool(self.llm_base_url and self.llm_model)
 
 
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The settings given explicitly (options or environment) as POLICY_* variables, for a child process."""
+    return {f"POLICY_{k.upper()}": str(v) for k, v in settings.model_dump().items()
+            if k in settings.model_fields_set and v is not None}
+
+
 def settings_table() -> str:
     """The README's settings table, from the fields themselves (a test keeps them in step)."""
     rows = ["| setting | environment variable | default | what it does |", "|---|---|---|---|"]

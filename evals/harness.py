@@ -70,6 +70,7 @@ class EvalReport:
     summary: dict[str, float] = field(default_factory=dict)
     failures: list[dict] = field(default_factory=list)
     setup: dict[str, float | str] = field(default_factory=dict)
+    misses_withheld: int = 0  # a blind set's misses: counted, never listed
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -101,6 +102,8 @@ class EvalReport:
                          f"{m.get('citation_recall', 0):.2f} | {m.get('quote_verbatim', 0):.2f} | {other} |")
         if self.setup:
             lines += ["", "## Set-up", ""] + [f"- {k}: {v}" for k, v in self.setup.items()]
+        if self.misses_withheld:
+            lines += ["", f"## Misses ({self.misses_withheld}): not listed (blind set)"]
         if self.failures:
             lines += ["", f"## Misses ({len(self.failures)})", ""]
             lines += [f"- {f['id']} [{f['type']}] {f['question']} → {f['got']} (gold {f['gold']}) {f.get('why', '')}"

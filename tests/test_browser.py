@@ -64,6 +64,15 @@ def pick(d, dropdown_id: str, label_start: str) -> None:
     wait(lambda: d.find_element(B.CSS_SELECTOR, f"li[data-testid='dropdown-option'][aria-label^='{label_start}']")).click()
 
 
+
+def settled_english(d) -> list[str]:
+    """English UI words once gradio's transient status ("Loading", shown for a moment under load) has gone."""
+    try:
+        wait(lambda: not english_words(d), timeout=15)
+        return []
+    except TimeoutError:
+        return english_words(d)
+
 def test_chat_on_a_desktop(server, desktop, tmp_path):
     B, d = By, desktop
     open_page(d, server.url)
@@ -119,7 +128,7 @@ def test_chat_on_a_desktop(server, desktop, tmp_path):
     # no English, no internal id anywhere on the chat tab
     for s in d.find_elements(B.CSS_SELECTOR, "#pa-chat details.pa-source"):
         d.execute_script("arguments[0].open = true", s)
-    assert english_words(d) == []
+    assert settled_english(d) == []
     assert not CLAUSE_ID.search(d.execute_script("return document.body.innerText"))
 
 
@@ -182,7 +191,7 @@ def test_the_document_browser(server, desktop, tmp_path):
     assert not view.find_elements(B.CSS_SELECTOR, "input, textarea, [contenteditable='true'], table")
     assert "六、工作要求" in view.text and "各县区市场监督管理局" in view.text  # a chapter's own text
     d.save_screenshot(str(tmp_path / "browse.png"))
-    assert english_words(d) == [] and not CLAUSE_ID.search(view.text)
+    assert settled_english(d) == [] and not CLAUSE_ID.search(view.text)
 
 
 def test_the_responsibility_explorer(server, desktop, tmp_path):
@@ -241,7 +250,7 @@ def test_on_a_phone(server, phone, tmp_path):
     wait(lambda: source.get_attribute("open") is not None)
     width = d.execute_script("return arguments[0].getBoundingClientRect().width", source)
     assert width >= 0.8 * PHONE[0], width  # a source fills the width, not a nested box
-    assert english_words(d) == []
+    assert settled_english(d) == []
 
     open_tab(d, "文件浏览")
     pick(d, "pa-br-doc", "郑州")

@@ -69,7 +69,9 @@ def _app(port: int, data_dir: Path, seeds: Path, *args: str) -> list[str]:
 
 
 def _env(data_dir: Path) -> dict:
-    return {**os.environ, "POLICY_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
+    # one passage per clause: the counts below are clauses (the sharing, not the granularity, is under test)
+    return {**os.environ, "POLICY_DATA_DIR": str(data_dir), "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False",
+            "POLICY_DENSE_PASSAGES": "clause"}
 
 
 def _run(cmd: list[str], env: dict) -> subprocess.CompletedProcess:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import subprocess
 import sys
-from pathlib import Path
 
 from ..answer import Answer, Intent
 from ..errors import UserError
-from ..settings import Settings
+from ..settings import Settings, settings_env
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,10 +26,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     b.add_argument("input", help="输入 JSONL 文件（- 为标准输入）")
     b.add_argument("output", help="输出 JSONL 文件（- 为标准输出）")
     b.set_defaults(handler=cmd_batch)
-    e = sub.add_parser("eval", help="运行评测：检索（关键词/向量/混合/基线）与回答质量，输出 Markdown 和 JSON")
-    e.add_argument("--set", dest="qset", default=None, help="问题集 JSONL（默认 evals/questions.jsonl）")
-    e.add_argument("--out", default="evals/results", help="结果目录")
-    e.add_argument("--modes", default="keyword,dense,hybrid,baseline", help="比较的检索方式")
+    e = sub.add_parser("eval", help="运行评测（即 python -m evals / policy-eval，在子进程中运行）：几个问题集并排，"
+                                    "检索（关键词/向量/混合/基线）与回答质量，输出 Markdown 和 JSON",
+                       description="评测工具的别名：在子进程中运行 python -m evals（也可直接用 policy-eval），"
+                                   "本命令的全局设置以 POLICY_* 环境变量传给它。")
+    e.add_argument("--sets", "--set", dest="sets", default=None, metavar="FILE,FILE…",
+                   help="问题集 JSONL，逗号分隔（默认：存在的 evals/questions、holdout、blind）")
+    e.add_argument("--out", default=None, help="结果目录（默认 evals/results）")
+    e.add_argument("--modes", default=None, help="比较的检索方式（默认 keyword,dense,hybrid,baseline）")
     e.set_defaults(handler=cmd_eval)
 
 
@@ -83,16 +88,10 @@ def cmd_batch(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_eval(args: argparse.Namespace, settings: Settings) -> int:
-    from evals.harness import DEFAULT_SET, load_questions, run_eval, write_report  # noqa: PLC0415
-
-    path = Path(args.qset) if args.qset else DEFAULT_SET
-    questions = load_questions(path)
-    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    bad = [m for m in modes if m not in ("keyword", "dense", "hybrid", "baseline")]
-    if bad:
-        raise UserError(f"未知的检索方式 {bad}：可选 keyword, dense, hybrid, baseline", exit_code=2)
-    report = run_eval(_assistant(settings), questions, modes, set_name=path.name)
-    md, js = write_report(report, Path(args.out), path.stem)
-    print(report.to_markdown())
-    print(f"结果已写入 {md} 和 {js}", file=sys.stderr)
-    return 0
+    """Run the harness in its own process: `evals` drives `assistant`, never the other way round."""
+    argv = [sys.executable, "-m", "evals"]
+    for flag, value in (("--sets", args.sets), ("--out", args.out), ("--modes", args.modes)):
+        if value is not None:
+            argv += [flag, value]
+    env = {**os.environ, **settings_env(settings)}
+    return subprocess.run(argv, env=env, check=False).returncode
