@@ -87,6 +87,13 @@ def test_chat_on_a_desktop(server, desktop, tmp_path):
                      "document.body.appendChild(e);")
     wait(lambda: d.find_element(B.ID, "busy-probe").text.startswith("系统繁忙"), timeout=5)
     d.execute_script("document.getElementById('busy-probe').remove()")
+    # and its status line's words, which follow the browser's language (English: "Loading...", "processing |")
+    d.execute_script("const e = document.createElement('div'); e.id = 'status-probe'; e.textContent = 'Loading...';"
+                     "document.body.appendChild(e);")
+    wait(lambda: d.find_element(B.ID, "status-probe").text == "加载中…", timeout=5)
+    d.execute_script("const e = document.getElementById('status-probe'); e.firstChild.nodeValue = 'processing | 1.2s';")
+    wait(lambda: d.find_element(B.ID, "status-probe").text == "处理中 | 1.2s", timeout=5)
+    d.execute_script("document.getElementById('status-probe').remove()")
 
     # an empty question: a line under the box, no toast
     d.find_element(B.ID, "pa-send").click()
