@@ -7,7 +7,8 @@ For each start it records, in seconds from launching `python -m assistant serve`
 - answer: `/ask` returns an answer, asked the moment the page was ready (what the first question waits for).
 
 `--before TREE` measures another source tree (e.g. `git worktree add --detach /tmp/before main`) in the same run,
-alternating before/after start by start so both meet the same machine load.
+alternating before/after start by start so both meet the same machine load; each tree has its own index (built
+first), so that neither start rebuilds the other's.
 
 Usage:
   python benchmarks/page_ready.py                          # this tree, index built first in a temp folder
@@ -100,28 +101,34 @@ def summary(runs: list[dict[str, float]]) -> dict[str, dict]:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", type=int, default=5, help="cold starts per tree")
-    ap.add_argument("--data-dir", type=Path, help="an existing index folder (default: a temp folder, built first)")
+    ap.add_argument("--data-dir", type=Path, help="a folder for the trees' indexes, one subfolder each (built first "
+                                                  "when missing; default: a temp folder)")
     ap.add_argument("--before", type=Path, help="another source tree to measure in the same run")
     ap.add_argument("--json", type=Path, help="write the figures here")
     args = ap.parse_args()
-    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="page-ready-"))
-    subprocess.run([sys.executable, "-m", "assistant", "index", "build"], cwd=ROOT, env=env_for(ROOT, data_dir),
-                   check=True, capture_output=True)  # skips in ~1 ms when the index is current
+    root = args.data_dir or Path(tempfile.mkdtemp(prefix="page-ready-"))
     trees = {"after": ROOT, **({"before": args.before.resolve()} if args.before else {})}
+    # each tree its own index: two codes with two index formats on one folder would rebuild it at every start
+    data = {name: root / name for name in trees}
+    for name, tree in trees.items():
+        data[name].mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "assistant", "index", "build"], cwd=tree, env=env_for(tree, data[name]),
+                       check=True, capture_output=True)  # skips in ~1 ms when the index is current
+    load_at_start = os.getloadavg()
     driver = chromium()
     runs: dict[str, list] = {name: [] for name in trees}
     try:
         for name, tree in trees.items():  # one warm-up start each: file cache, .pyc files
-            one_start(tree, data_dir, driver)
+            one_start(tree, data[name], driver)
         for i in range(args.n):
             for name, tree in (trees.items() if i % 2 == 0 else reversed(trees.items())):
-                runs[name].append(one_start(tree, data_dir, driver))
+                runs[name].append(one_start(tree, data[name], driver))
                 print(f"{name} #{i + 1}: " + ", ".join(f"{k} {v:.2f} s" for k, v in runs[name][-1].items()),
                       flush=True)
     finally:
         close(driver)
     result = {name: summary(r) for name, r in runs.items()}
-    result["load_avg"] = os.getloadavg()
+    result["load_avg"] = {"start": [round(x, 2) for x in load_at_start], "end": [round(x, 2) for x in os.getloadavg()]}
     for name in trees:
         s = result[name]
         print(f"{name}: page answers {s['http']['median']:.2f} s, input visible {s['input']['median']:.2f} s, "

@@ -87,6 +87,13 @@ def test_chat_on_a_desktop(server, desktop, tmp_path):
                      "document.body.appendChild(e);")
     wait(lambda: d.find_element(B.ID, "busy-probe").text.startswith("系统繁忙"), timeout=5)
     d.execute_script("document.getElementById('busy-probe').remove()")
+    # and its status line's words, which follow the browser's language (English: "Loading...", "processing |")
+    d.execute_script("const e = document.createElement('div'); e.id = 'status-probe'; e.textContent = 'Loading...';"
+                     "document.body.appendChild(e);")
+    wait(lambda: d.find_element(B.ID, "status-probe").text == "加载中…", timeout=5)
+    d.execute_script("const e = document.getElementById('status-probe'); e.firstChild.nodeValue = 'processing | 1.2s';")
+    wait(lambda: d.find_element(B.ID, "status-probe").text == "处理中 | 1.2s", timeout=5)
+    d.execute_script("document.getElementById('status-probe').remove()")
 
     # an empty question: a line under the box, no toast
     d.find_element(B.ID, "pa-send").click()
@@ -110,8 +117,8 @@ def test_chat_on_a_desktop(server, desktop, tmp_path):
     d.save_screenshot(str(tmp_path / "source.png"))
 
     # a follow-up: its answer is in view, not left below the previous one
-    follow = ask(d, "那信阳呢？")
-    assert "信阳" in follow.text
+    follow = ask(d, "那新乡呢？")  # the follow-up
+    assert "新乡" in follow.text
     wait(lambda: in_view(d, follow), timeout=5, what="the newest answer in view")
     assert in_view(d, d.find_elements(B.CSS_SELECTOR, "#pa-chat .user-row")[-1])
 
@@ -119,7 +126,7 @@ def test_chat_on_a_desktop(server, desktop, tmp_path):
     d.execute_script("window.__copied = null; navigator.clipboard.writeText = async (t) => { window.__copied = t; };")
     d.find_element(B.ID, "pa-copy").click()
     copied = wait(lambda: d.execute_script("return window.__copied"), what="the copied answer")
-    assert "信阳" in copied and "[1]" in copied and "引用来源：" in copied and "责任单位：" in copied
+    assert "新乡" in copied and "[1]" in copied and "引用来源：" in copied and "责任单位：" in copied
     assert "<" not in copied and not CLAUSE_ID.search(copied)
     d.find_element(B.ID, "pa-copy-all").click()
     wait(lambda: "问：郑州开展铁拳" in (d.execute_script("return window.__copied") or ""))

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from index import load_aliases, load_corpus
 
-from ..duties import DutyTable, department_table, document_table
 from ..errors import UserError
 from ..settings import Settings
+
+if TYPE_CHECKING:
+    from ..duties import DutyTable
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -22,6 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_duties(args: argparse.Namespace, settings: Settings) -> int:
+    from ..duties import document_table  # noqa: PLC0415 - the pipeline's modules load for this command only
+
     corpus = load_corpus(settings.seeds_dir)
     doc = corpus.document(args.target)
     table = document_table(doc, corpus.clauses) if doc else _department(args.target, corpus, settings)
@@ -41,6 +46,7 @@ def cmd_duties(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _department(target: str, corpus, settings: Settings) -> DutyTable:
+    from ..duties import department_table  # noqa: PLC0415
     from ..units_lookup import UnitDirectory  # noqa: PLC0415
     from ..web.explorer import find_departments  # noqa: PLC0415 - pure logic, no gradio
 

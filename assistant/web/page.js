@@ -5,7 +5,11 @@
 
   // Gradio's own strings that its Chinese translation lacks: the queue-full notice ("This application is
   // currently busy"), a screen-reader status, tooltips and labels of its chat and dropdown.
-  const TEXTS = [[/currently busy/, () => PA.busy], [/^common\.complete$/, () => "已完成"]];
+  // (Its status line follows the browser's language, and an English browser's would read "Loading...".)
+  const TEXTS = [
+    [/^.*currently busy.*$/, () => PA.busy], [/^common\.complete$/, () => "已完成"], [/^Loading(\.\.\.)?$/, () => "加载中…"],
+    [/^processing \|/, () => "处理中 |"], [/^queue: /, () => "排队："],
+  ];
   const LABELS = [
     [/^Clear$/, () => "清除"], [/^Remove\b.*/, () => "移除"], [/^chatbot conversation$/, () => "对话记录"],
     [/^user's message: /, (el) => "提问：" + el.textContent.trim().slice(0, 300)],
@@ -14,7 +18,10 @@
   const fixText = (root) => {
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
     for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-      for (const [re, zh] of TEXTS) if (n.nodeValue && re.test(n.nodeValue.trim())) n.nodeValue = zh();
+      for (const [re, zh] of TEXTS) {
+        const v = n.nodeValue ? n.nodeValue.trim() : "";
+        if (re.test(v)) n.nodeValue = v.replace(re, zh());
+      }
     }
   };
   const fixLabel = (el) => {
