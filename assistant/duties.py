@@ -12,15 +12,18 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
+from typing import TYPE_CHECKING
 
 from index import Clause, Document
 from index.numerals import int_to_chinese
 
 from .answer import Answer, Citation, Intent
-from .compose import Context, cite
-from .query import Query
 from .quotes import sentence_scores, sentences
-from .retrieve import Hit
+
+if TYPE_CHECKING:  # the answers below are built in the pipeline; the page's tables need none of it
+    from .compose import Context
+    from .query import Query
+    from .retrieve import Hit
 
 _LEAD_ASK = re.compile(r"牵头|主办|主责|\blead")
 _SUPPORT_ASK = re.compile(r"配合|协办|协助|协同|cooperat|support|assist")
@@ -139,6 +142,8 @@ def _doc_name(ctx: Context, clause: Clause) -> str:
 
 def responsibility(ctx: Context, q: Query, hit: Hit) -> Answer:
     """Who carries the measure the question asks about — its own units, never another's."""
+    from .compose import cite  # noqa: PLC0415 - the pipeline's (jieba, bm25s): not on the page's path
+
     clause = ctx.clauses[hit.clause_id]
     ask = role_asked(q.norm)
     name = f"{_doc_name(ctx, clause)}{measure_name(clause)}"
@@ -197,6 +202,8 @@ def duties_of(clauses: Mapping[str, Clause], doc_id: str, unit: str, clause_ids:
 def department(ctx: Context, q: Query, matches: Sequence[tuple[str, str, Sequence[str]]]) -> Answer:
     """Every measure naming the department in each document, complete, with counts: those it
     leads first, then those it supports, then those naming it with no role; each with its gist."""
+    from .compose import cite  # noqa: PLC0415 - as in responsibility
+
     citations: list[Citation] = []
     numbered: dict[str, int] = {}
     sections, units = [], []
