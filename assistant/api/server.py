@@ -9,7 +9,6 @@ import time
 from typing import TYPE_CHECKING
 
 import uvicorn
-from starlette.routing import Mount
 
 from ..settings import Settings
 from .app import create_app
@@ -44,7 +43,7 @@ class HttpServer:
 
         self.settings = settings
         self.app = mount(page, create_app(assistant), settings)
-        self._gradio = next(r.app for r in self.app.routes if isinstance(r, Mount) and hasattr(r.app, "stop_event"))
+        self._gradio = page.app  # the served one (mount)
         config = uvicorn.Config(self.app, host=settings.web.host, port=settings.web.port, log_level="warning",
                                 timeout_graceful_shutdown=2)
         self._server = uvicorn.Server(config)

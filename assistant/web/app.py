@@ -6,12 +6,15 @@ import os
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # before gradio is imported: no telemetry
 
+import contextlib
 import importlib.abc
 import importlib.machinery
+import inspect
 import json
 import shutil
 import sys
 import tempfile
+import threading
 import time
 import uuid
 import weakref
@@ -46,6 +49,8 @@ if "gradio" not in sys.modules:
     sys.meta_path.insert(0, _NoStubWriting())
 
 import gradio as gr  # noqa: E402
+from gradio.routes import App  # noqa: E402
+from starlette.routing import Mount  # noqa: E402
 
 from ..answer import Answer  # noqa: E402
 from ..caps import capped  # noqa: E402
@@ -120,6 +125,24 @@ class Downloads:
         p = self.path(name)
         p.write_text(text, encoding=encoding)
         return p
+
+
+_BUILDING = threading.Lock()
+
+
+@contextlib.contextmanager
+def served_app_only() -> Iterator[None]:
+    """Gradio builds a whole FastAPI app (≈ 80 routes; 0.1–0.25 s each here) in `Blocks.__init__`, in
+    `Blocks.__exit__` and in `queue()`, each replacing the last, then `launch()` or `mount_gradio_app()`
+    builds the one that serves (gradio/blocks.py, gradio/routes.py). Within this block those three are
+    not built (`Blocks.app` stays unset until `launch`/`mount` set it): a third of a second off the start."""
+    with _BUILDING:
+        original = inspect.getattr_static(App, "create_app")
+        App.create_app = staticmethod(lambda blocks, *args, **kwargs: None)
+        try:
+            yield
+        finally:
+            App.create_app = original
 
 
 def corpus_blurb(corpus) -> str:
@@ -218,7 +241,8 @@ def build_app(assistant: Assistant | Loading, settings: Settings | None = None) 
     # ------------------------------------------------------------------ layout
 
     quiet = {"api_visibility": "private"}
-    with gr.Blocks(title="知识产权保护政策问答助手", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
+    with served_app_only(), \
+            gr.Blocks(title="知识产权保护政策问答助手", analytics_enabled=False, delete_cache=(3600, 3600)) as app:
         gr.HTML(f'<div class="pa-header"><h1>知识产权保护政策问答助手</h1><p>{corpus_blurb(corpus)}</p></div>')
         with gr.Tabs():
             with gr.Tab("智能问答", id="chat"):
@@ -302,7 +326,8 @@ def build_app(assistant: Assistant | Loading, settings: Settings | None = None) 
 def launch(app: gr.Blocks, settings: Settings, *, host: str | None = None, port: int | None = None) -> str:
     """Serve on loopback (unless told otherwise) with a bounded queue; no share link, no extra file
     serving, no analytics or monitoring. Returns the local URL at once; `app.block_thread()` waits."""
-    app.queue(max_size=settings.web.queue_size, default_concurrency_limit=CONCURRENCY)
+    with served_app_only():  # launch builds the served app
+        app.queue(max_size=settings.web.queue_size, default_concurrency_limit=CONCURRENCY)
     _, url, _ = app.launch(
         server_name=host or settings.web.host,
         server_port=port if port is not None else settings.web.port,
@@ -319,11 +344,14 @@ def launch(app: gr.Blocks, settings: Settings, *, host: str | None = None, port:
 def mount(app: gr.Blocks, parent, settings: Settings):
     """The page at / of the caller's FastAPI app (`serve`: the HTTP API's), with the options of `launch`;
     the caller runs the server."""
-    app.queue(max_size=settings.web.queue_size, default_concurrency_limit=CONCURRENCY)
+    with served_app_only():  # mount_gradio_app builds the served app
+        app.queue(max_size=settings.web.queue_size, default_concurrency_limit=CONCURRENCY)
     app.state_session_capacity = settings.web.sessions_kept  # as launch's option (mount_gradio_app has none)
     guard.protect(parent, settings)
-    return gr.mount_gradio_app(parent, app, "/", server_name=settings.web.host, server_port=settings.web.port,
-                               **page_options(settings))
+    parent = gr.mount_gradio_app(parent, app, "/", server_name=settings.web.host, server_port=settings.web.port,
+                                 **page_options(settings))
+    app.app = next(r.app for r in parent.routes if isinstance(r, Mount) and isinstance(r.app, App))  # as launch
+    return parent
 
 
 def page_options(settings: Settings) -> dict:
