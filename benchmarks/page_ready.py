@@ -44,7 +44,10 @@ def free_port() -> int:
 
 
 def env_for(tree: Path, data_dir: Path) -> dict[str, str]:
-    return {**os.environ, "PYTHONPATH": str(tree), "POLICY_DATA_DIR": str(data_dir),
+    # .pyc files as an installed package has them (pip compiles on install): a PYTHONDONTWRITEBYTECODE set in
+    # the caller's shell would recompile the tree's own modules at every start (≈ 0.1 s here)
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "PYTHONPATH": str(tree), "POLICY_DATA_DIR": str(data_dir),
             "POLICY_SEEDS_DIR": str(tree / "seeds"), "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1",
             "ANONYMIZED_TELEMETRY": "False"}
 
