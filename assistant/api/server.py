@@ -42,7 +42,7 @@ class HttpServer:
         from ..web import mount  # noqa: PLC0415 - gradio loads only for `serve`
 
         self.settings = settings
-        self.app = mount(page, create_app(assistant), settings)
+        self.app = mount(page, create_app(assistant), settings, compress=not is_loopback(settings.web.host))
         self._gradio = page.app  # the served one (mount)
         config = uvicorn.Config(self.app, host=settings.web.host, port=settings.web.port, log_level="warning",
                                 timeout_graceful_shutdown=2)
