@@ -69,7 +69,7 @@ def wait(condition: Callable[[], T], timeout: float = 30, what: str = "") -> T:
 
 
 # English a Chinese page may show: the names of file formats it offers.
-ALLOWED_LATIN = {"Markdown", "CSV", "PNG"}
+ALLOWED_LATIN = {"Markdown", "CSV", "PNG", "Excel", "XLSX"}
 
 _VISIBLE_LABELS = """
 const out = [];

@@ -236,6 +236,23 @@ def test_the_responsibility_explorer(server, desktop, tmp_path):
     assert "二、（四）" in d.find_element(B.ID, "pa-doc-table").text and d.find_element(B.ID, "pa-doc-xlsx").is_displayed()
     d.save_screenshot(str(tmp_path / "matrix.png"))
 
+    # no English and no internal id on the tab, nor in what it downloads: file names, the CSVs' header rows
+    assert settled_english(d) == []  # gradio's table and image buttons too
+    assert not CLAUSE_ID.search(d.execute_script("return document.body.innerText"))
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    d.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(folder)})
+    buttons = ["pa-dept-xlsx", "pa-dept-csv", "pa-doc-csv", "pa-mx-csv"]
+    for i, button in enumerate(buttons, 1):
+        d.find_element(B.ID, button).click()
+        wait(lambda i=i: len([f for f in folder.iterdir() if not f.name.endswith(".crdownload")]) == i,
+             what=f"the download of {button}")
+    names = sorted(f.name for f in folder.iterdir())
+    assert any(n.endswith(".xlsx") for n in names) and not any(CLAUSE_ID.search(n) for n in names), names
+    for csv in folder.glob("*.csv"):
+        header = csv.read_text(encoding="utf-8-sig").splitlines()[0]
+        assert header and not CLAUSE_ID.search(header) and "clause" not in header.lower(), (csv.name, header)
+
 
 def test_on_a_phone(server, phone, tmp_path):
     B, d = By, phone

@@ -4,7 +4,7 @@
   const $ = (sel, root = document) => root.querySelector(sel);
 
   // Gradio's own strings that its Chinese translation lacks: the queue-full notice ("This application is
-  // currently busy"), a screen-reader status, tooltips and labels of its chat and dropdown.
+  // currently busy"), a screen-reader status, tooltips and labels of its chat, dropdown, table and image.
   // (Its status line follows the browser's language, and an English browser's would read "Loading...".)
   const TEXTS = [
     [/^.*currently busy.*$/, () => PA.busy], [/^common\.complete$/, () => "已完成"], [/^Loading(\.\.\.)?$/, () => "加载中…"],
@@ -14,6 +14,8 @@
     [/^Clear$/, () => "清除"], [/^Remove\b.*/, () => "移除"], [/^chatbot conversation$/, () => "对话记录"],
     [/^user's message: /, (el) => "提问：" + el.textContent.trim().slice(0, 300)],
     [/^bot's message: /, (el) => "回答：" + el.textContent.trim().slice(0, 300)],
+    [/^Table actions$/, () => "表格操作"], [/^Copy table data$/, () => "复制表格"], [/^Copied/, () => "已复制"],
+    [/^Exit full ?screen$/i, () => "退出全屏"], [/^Full ?screen$/i, () => "全屏"], [/^Download$/, () => "下载"],
   ];
   const fixText = (root) => {
     const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
