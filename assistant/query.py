@@ -48,6 +48,8 @@ _DEPT_ASK = re.compile(
 _AS_ROLE = re.compile(r"(?:作为|列为|列入|是)(?:牵头|配合|主办|协办|责任)?(?:单位|部门)")
 _CONTRAST = re.compile(r"比较|对比|相比|比起|不同|区别|差异|异同|compare|differ|versus|\bvs\b")
 _FILLER = re.compile(r"[\W\d_a-z]|哪些|哪几|什么|请问|请|列出|列一下|全部|所有|一下|看看|查询|查|都|有|的|了|呢|吗|在|里|中|是|呀|啊")
+# What a list of measures is called (…作为责任单位的条目都列一下, 被列为责任单位的有哪几条).
+_LIST_NOUNS = re.compile(r"条目|条款|措施|任务|工作|事项|内容|条|项|被|哪|几|个")
 _FACT = re.compile(r"多少|几个|几家|几年|哪一年|哪年|何时|什么时候|时间|日期|目标|文号|字号|编号|发文|印发|比例|百分|达到|亿元|万元|数量|几项|截至|到哪|how (?:much|many)|when|what year|target|number|date")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[(（]\d{4}[〕\])）]\s*\d{1,4}\s*号")
 # A named regulation: in 《》, or headed by a place (安徽省知识产权保护条例)
@@ -320,9 +322,12 @@ def _duty_ask(norm: str, units: Sequence[UnitMatch], places: Sequence[str]) -> b
     rest = norm
     for word in sorted({u.key for u in units} | set(places), key=len, reverse=True):
         rest = rest.replace(word, " ")
+    as_role = bool(_AS_ROLE.search(rest))
     rest = _AS_ROLE.sub(" ", rest)
     if _WHO.search(rest.replace("负责", "").replace("responsible for", "")):
         return False
+    if as_role and not _LIST_NOUNS.sub("", _FILLER.sub("", rest)).replace("市", ""):
+        return True  # X作为责任单位的措施有哪些: nothing but the role and a list is asked
     return bool(_DEPT_ASK.search(rest)) or len(_FILLER.sub("", rest).replace("市", "")) == 0
 
 
