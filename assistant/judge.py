@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from index.normalize import normalise
 
 from .answer import Intent
-from .query import Query, content_words, is_common_word
+from .query import Query
+from .words import content_words, is_common_word
 from .retrieve import Hit
 
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元")

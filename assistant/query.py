@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from index import Clause, Document
 from index.keyword import STOPWORDS, Tokenizer, expansions
@@ -21,6 +20,7 @@ from .caps import Cut
 from .places import Gazetteer, PlaceResolver
 from .spelling import Speller
 from .units_lookup import UnitDirectory, UnitMatch
+from .words import ascii_find, expansion_words, is_common_word, is_english, policy_terms, posseg, segment
 
 _N = f"[{CHINESE_NUMERAL_CHARS}\\d]+"
 _CLAUSE_REF = [
@@ -115,7 +115,7 @@ class CorpusView:
         self._distinct = _distinctive_title_terms(self.documents, tokenizer)
         self._corpus_text = normalise("".join(c.text for c in clauses) + "".join(d.title + d.issuer for d in documents))
         self._provinces = {normalise(d.province) for d in self.documents}
-        words = {w for c in clauses for w in _words(normalise(c.body))}
+        words = {w for c in clauses for w in segment(normalise(c.body))}
         words |= {w[i : i + 2] for w in list(words) if len(w) == 4 for i in (0, 2)}
         words |= named_things([self._corpus_text if isinstance(self._corpus_text, str) else self._corpus_text.text])
         self.places = PlaceResolver(self.documents, Gazetteer.bundled(self._corpus_text))
@@ -132,7 +132,7 @@ class CorpusView:
         docs: list[str] = []
         taken = norm
         for name, doc_id in self._names:
-            pos = taken.find(name) if not name.isascii() else _ascii_find(taken, name)
+            pos = taken.find(name) if not name.isascii() else ascii_find(taken, name)
             if pos >= 0:
                 if doc_id not in docs:
                     docs.append(doc_id)
@@ -171,7 +171,7 @@ class CorpusView:
     def speaks_of_ip(self, norm: str) -> bool:
         """Evidence the question is about IP at all: a policy term of the family, or an everyday
         or English word the glossary maps to one."""
-        return bool(expansions(norm)) or any(t in norm for t in _policy_terms())
+        return bool(expansions(norm)) or any(t in norm for t in policy_terms())
 
     def foreign_documents(self, norm: str) -> list[str]:
         """Documents the question cites by number (豫办〔2020〕21号) or as a named regulation
@@ -191,8 +191,8 @@ class CorpusView:
         """Nouns of the question that no document uses, even piecewise (every two-character
         piece of the word absent or the word itself absent and not a known everyday word)."""
         out = []
-        known = _expansion_words()
-        for word, flag in _posseg(norm):
+        known = expansion_words()
+        for word, flag in posseg(norm):
             if (len(word) < 2 or not (flag[:1] == "n" or flag in ("l", "vn")) or flag == "ns"
                     or word in self._corpus_text or word in known
                     or word in _ASKING_NOUNS or word[-1] in "是的" or _INTERROGATIVE.search(word)):
@@ -205,7 +205,7 @@ class CorpusView:
     def is_focus(self, norm: str, term: str) -> bool:
         """True when nothing the corpus speaks of follows the term: it is what is asked."""
         tail = norm[norm.find(term) + len(term):]
-        content = [w for w, _ in _posseg(tail) if len(w) >= 2 and w not in STOPWORDS and w not in _ASK_WORDS]
+        content = [w for w, _ in posseg(tail) if len(w) >= 2 and w not in STOPWORDS and w not in _ASK_WORDS]
         return not any(w in self._corpus_text for w in content)
 
     def measure_clauses(self, number: int, doc_ids: Sequence[str]) -> list[str]:
@@ -219,7 +219,7 @@ def understand(question: str, view: CorpusView, max_chars: int = 500) -> Query:
     norm = normalise(text)
     mentions = view.places.gazetteer.find(norm)
     norm, corrections = _fix_typos(norm, view, protected=[m[0] for m in mentions])  # 惠济区 is no typo of 惠企
-    english = _is_english(norm)
+    english = is_english(norm)
     doc_ids, places = view.docs_named(norm)
     doc_ids, places, foreign, scope_note = view.read_places(norm, doc_ids, places)
     units = tuple(view.units.find(norm, doc_ids))
@@ -270,7 +270,7 @@ def _fix_typos(norm: str, view: CorpusView, protected: Sequence[str] = ()) -> tu
     fixes = []
     named = [(m.start(), m.end()) for u in view.units.find(norm) for m in re.finditer(re.escape(u.key), norm)]
     at = 0
-    for word, _flag in _posseg(norm):
+    for word, _flag in posseg(norm):
         start, at = at, at + len(word)
         if any(a < at and start < b for a, b in named):
             continue  # part of a unit's name (发展改革委 | 管什么), not a typo
@@ -371,53 +371,3 @@ def _distinctive_title_terms(documents: Sequence[Document], tokenizer: Tokenizer
         tail = re.findall(r"[\u4e00-\u9fff]{2}$", re.sub(r"[（(].*?[)）]", "", normalise(d.title)))
         out[d.doc_id] = {t for t in mine if len(t) >= 3 and t not in theirs} | {t for t in tail if t not in theirs}
     return out
-
-
-def content_words(text: str) -> list[str]:
-    """Nouns, verbal nouns and names of a text, whole words (no search-mode fragments)."""
-    return [w for w, f in _posseg(normalise(text)) if len(w) >= 2 and f[:1] in ("n", "l") or f == "vn"]
-
-
-def _words(text: str) -> list[str]:
-    import jieba  # noqa: PLC0415
-
-    return jieba.lcut(text)
-
-
-def is_common_word(word: str) -> bool:
-    import jieba  # noqa: PLC0415
-
-    return jieba.dt.FREQ.get(word, 0) >= 20
-
-
-@lru_cache(maxsize=2048)
-def _posseg(text: str) -> tuple[tuple[str, str], ...]:
-    import jieba.posseg  # noqa: PLC0415
-
-    return tuple((w.word, w.flag) for w in jieba.posseg.cut(text))
-
-
-def _ascii_find(text: str, name: str) -> int:
-    m = re.search(rf"\b{re.escape(name)}\b", text)
-    return m.start() if m else -1
-
-
-@lru_cache(maxsize=1)
-def _policy_terms() -> tuple[str, ...]:
-    from index.keyword import TERMS_FILE  # noqa: PLC0415
-
-    lines = TERMS_FILE.read_text(encoding="utf-8").splitlines()
-    return tuple(normalise(t.strip()) for t in lines if t.strip() and not t.startswith("#"))
-
-
-@lru_cache(maxsize=1)
-def _expansion_words() -> frozenset[str]:
-    from index.keyword import _synonyms  # noqa: PLC0415
-
-    return frozenset(w for w, _ in _synonyms())
-
-
-def _is_english(norm: str) -> bool:
-    letters = sum(1 for ch in norm if ch.isascii() and ch.isalpha())
-    cjk = sum(1 for ch in norm if "\u4e00" <= ch <= "\u9fff")
-    return letters > 3 * max(cjk, 1)
