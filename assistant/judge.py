@@ -59,7 +59,11 @@ def ask_part(norm: str) -> str:
 # Results achieved (去年审结了多少件, 实际完成了吗): the documents set targets and measures only.
 RESULTS_ASK = re.compile(r"(?:去年|前年|上一年|今年上半年|已经|实际|至今|迄今|到现在|目前为止|截至目前|最后)"
                          r".{0,12}(?:多少|几|完成|达到了|实现了|成效|效果|结果|判决)|判决结果|完成得怎么样|完成了吗|"
-                         r"(?:建成|建好|成立|挂牌|落地|开通)了(?:吗|没)")
+                         r"(?:建成|建好|成立|挂牌|落地|开通)了(?:吗|没)|"
+                         r"(?:哪一年|哪年|什么时候|何时|哪天)(?:注册|成立|设立|获批|批准|认定|建成|挂牌|开通)的?")
+# Advice on one's own case (怎么答辩, 会不会坐牢, 官司能不能赢): the documents are policy, not counsel.
+CASE_ADVICE_ASK = re.compile(r"(?:怎么|如何|怎样)(?:答辩|应诉|辩护|写起诉状)|会不会(?:坐牢|判刑|被判|被抓|输)|判几年|判多久|"
+                             r"(?:要不要|需不需要|该不该)(?:请|找)律师|(?:能不能|能否|会不会)(?:赢|胜诉|打赢)|能赢吗|胜算|赢面")
 # Another office's registration procedure or fees (how to file a patent, the official fee).
 PROCEDURE_ASK = re.compile(r"(?:申请|注册|办理|缴纳?|提交)\S{0,8}(?:流程|步骤|手续|材料|官费|年费|申请费|表格)"
                            r"|(?:流程|步骤|手续)是(?:怎样|什么)|怎么(?:缴|交)(?:费|年费)|(?:年费|官费|申请费|减缴|费减)\S{0,6}(?:怎么|如何)")
@@ -145,6 +149,8 @@ def assess(q: Query, hits: Sequence[Hit], ctx, policy: AbstainPolicy = DEFAULT_P
             return Verdict("问题所问的具体数值/信息在相关条款中没有出现", 0.0)
     if q.intent in (Intent.CLAUSE_REF, Intent.DEPARTMENT):
         return Verdict()
+    if CASE_ADVICE_ASK.search(asked):
+        return Verdict("问题问的是个案的法律意见，这些政策文件不提供", 0.0)
     if RESULTS_ASK.search(asked):
         return Verdict("问题问的是实际结果或数据，文件只规定了目标和措施", 0.0)
     if what := unnamed_application(q):
@@ -159,11 +165,11 @@ def assess(q: Query, hits: Sequence[Hit], ctx, policy: AbstainPolicy = DEFAULT_P
         return Verdict(confidence=min(1.0, max(0.0, (dense - 0.7) / 0.2)) if has_dense else 0.5)
     cov = coverage(q, hits, ctx)
     if has_dense:
-        if not q.speaks_of_ip and dense < policy.off_topic_dense and cov < policy.off_topic_coverage:
+        if not q.speaks_of_ip and not q.units and dense < policy.off_topic_dense and cov < policy.off_topic_coverage:
             return Verdict(f"问题与这些文件的内容相距较远（语义相似度 {dense:.2f}，关键词覆盖 {cov:.2f}）", 0.0)
         confidence = 0.5 * cov + 0.5 * min(1.0, max(0.0, (dense - 0.85) / 0.1))
     else:
-        if not q.speaks_of_ip and cov < policy.keyword_only_coverage:
+        if not q.speaks_of_ip and not q.units and cov < policy.keyword_only_coverage:
             return Verdict(f"问题的关键词在相关条款中几乎没有出现（覆盖 {cov:.2f}）", 0.0)
         confidence = cov
     notice = ""

@@ -152,6 +152,8 @@ class Assistant:
         # as searched (an over-long question: its question part), minus invisible characters and lone surrogates
         answer.question = clean(capped(question, self.settings.retrieval.max_question_chars)[0])
         answer.rewritten = q.question if q.question != answer.question[: len(q.question)] else ""
+        if q.scope_note and not answer.abstained:  # 合肥 answered from 瑶海区's document: say so first
+            answer.notice = with_notice(q.scope_note + "。", answer.notice)
         notes = []
         if q.corrections:
             notes.append("已将" + "，".join(f"“{a}”按“{b}”" for a, b in q.corrections) + "理解。")
@@ -335,7 +337,7 @@ _TARGET_SENTENCE = re.compile(r"(?:力争|争取)?到\s*20\d\d\s*年")  # "到 2
 
 
 def with_notice(notice: str, more: str) -> str:
-    return f"{notice} {more}" if notice else more
+    return f"{notice} {more}" if notice and more else notice or more
 
 
 def _measures_first(hits: Sequence[Hit]) -> list[Hit]:

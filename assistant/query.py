@@ -42,9 +42,11 @@ _WHO = re.compile(r"责任单位|有没有责任|有责任吗|什么责任|负�
 # a question that is the unit alone (市公安局呢？) asks the same.
 _DEPT_ASK = re.compile(
     r"负责|承担|牵头|参与|配合|协办|主办|职责|职能|分工|任务|涉及|担任|分到|分配|名下|点名|点了.{0,16}名|提到|提及|"
-    r"出现|列为|列入|(?:管|干|做|办|抓)(?:了|些|的|什么|哪些|啥|哪|几)|(?:哪些|什么|的|哪几项)(?:活|事|工作|措施|条款|内容)|"
+    r"出现|列为|列入|牵扯|牵涉|关系到|沾边|挂钩|(?:哪几|哪些|多少|几)(?:条|项)|(?:管|干|做|办|抓)(?:了|些|的|什么|哪些|啥|哪|几)|(?:哪些|什么|的|哪几项)(?:活|事|工作|措施|条款|内容)|"
     r"事情|事儿|差事|活儿|responsib|in charge|dut(?:y|ies)|tasks?\b|roles?\b|carr(?:y|ies)|\blead|take part|involved|"
     r"\bdoes\b.{0,60}\bdo\b|\bmeasures\b")
+# X是哪些措施的责任单位: the unit is given, the measures are asked.
+_ROLE_IN_WHICH = re.compile(r"是(?:哪些|哪几项|哪几条|什么|几项)(?:措施|条款|工作|任务|内容|条|项)?的(?:牵头|配合|主办|协办|责任)?(?:单位|部门)")
 _AS_ROLE = re.compile(r"(?:作为|列为|列入|是)(?:牵头|配合|主办|协办|责任)?(?:单位|部门)")
 _CONTRAST = re.compile(r"比较|对比|相比|比起|不同|区别|差异|异同|compare|differ|versus|\bvs\b")
 _FILLER = re.compile(r"[\W\d_a-z]|哪些|哪几|什么|请问|请|列出|列一下|全部|所有|一下|看看|查询|查|都|有|的|了|呢|吗|在|里|中|是|呀|啊")
@@ -322,6 +324,8 @@ def _duty_ask(norm: str, units: Sequence[UnitMatch], places: Sequence[str]) -> b
     rest = norm
     for word in sorted({u.key for u in units} | set(places), key=len, reverse=True):
         rest = rest.replace(word, " ")
+    if _ROLE_IN_WHICH.search(rest):
+        return True
     as_role = bool(_AS_ROLE.search(rest))
     rest = _AS_ROLE.sub(" ", rest)
     if _WHO.search(rest.replace("负责", "").replace("responsible for", "")):

@@ -54,6 +54,8 @@ def _short_forms(bare: str) -> set[str]:
     stem, suffix = bare[: m.start()], m.group(1)
     parts = [p for p in re.split(r"[和与及]", stem) if len(p) >= 2] if len(stem) > 4 else [stem]
     out = set()
+    if len(parts) >= 2:  # 林业和茶产业局 → 林茶局, 文化和旅游局 → 文旅局: each part's first character
+        out.add("".join(p[0] for p in parts) + suffix)
     for part in {stem, *parts}:
         out.add(part + suffix)
         if part.endswith("管理") and len(part) > 3:

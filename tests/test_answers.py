@@ -88,6 +88,25 @@ def test_applying_for_what_the_documents_name_is_answered(real_assistant, questi
     assert not real_assistant.ask(question).abstained
 
 
+@pytest.mark.parametrize("question", ["我被前公司起诉侵犯商业秘密，该怎么答辩？会不会坐牢？", "这个专利官司能不能打赢？"])
+def test_advice_on_ones_own_case_is_declined(real_assistant, question):
+    ans = real_assistant.ask(question)
+    assert ans.abstained and "法律意见" in ans.answer
+
+
+def test_a_city_named_alone_is_answered_from_its_district_document_saying_so(real_assistant):
+    ans = real_assistant.ask("合肥有什么知识产权保护政策？")
+    assert not ans.abstained and all(c.doc_id == "yaohai-opinions" for c in ans.citations)
+    assert "合肥只有合肥瑶海区的文件" in ans.notice
+    ans = real_assistant.ask("合肥市本级的知识产权保护意见有哪些内容？")
+    assert ans.abstained and "合肥市本级" in ans.answer
+
+
+def test_a_follow_up_asking_for_the_same_rule_elsewhere_carries_the_topic(real_assistant):
+    ans = real_assistant.ask("瑶海区有一样的规定吗？", history=["新乡对电商平台上的专利侵权投诉怎么处理？"])
+    assert not ans.abstained and ans.citations[0].doc_id == "yaohai-opinions"
+
+
 def test_follow_up_keeps_the_conversation(real_assistant):
     first = real_assistant.ask("信阳对商业秘密的行政执法有什么措施？")
     assert first.citations[0].doc_id == "xinyang-opinions"

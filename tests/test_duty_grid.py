@@ -54,8 +54,11 @@ def _forms(unit: str, city: str, printed: list[str]) -> list[str]:
     if core != bare:
         out.append(core)
         suffix = bare[len(core):]
-        for part in re.split("和", core)[1:]:  # 政务服务和大数据管理局 → 大数据管理局, 大数据局
+        parts = re.split("和", core)
+        for part in parts[1:]:  # 政务服务和大数据管理局 → 大数据管理局, 大数据局
             out += [part + suffix, part.removesuffix("管理") + suffix]
+        if len(parts) >= 2:  # 文化广电和旅游局 → 文旅局
+            out.append("".join(p[0] for p in parts) + suffix)
     return [f for f in dict.fromkeys(out) if len(f) >= 2]
 
 
