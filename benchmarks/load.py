@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,24 +36,10 @@ from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT_DIR = ROOT / "docs" / "benchmarks"
-QUESTIONS = ROOT / "evals" / "questions.jsonl"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def questions(limit: int = 0) -> list[str]:
-    out = []
-    for line in QUESTIONS.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            rec = json.loads(line)
-            if not rec.get("history"):
-                out.append(rec["question"])
-    return out[:limit] if limit else out
+from benchmarks.common import OUT_DIR, free_port, questions, report_only, stop  # noqa: E402
 
 
 def tree_rss_mb(pid: int) -> float:
@@ -104,16 +89,6 @@ def start_server(data_dir: Path, timeout: float) -> tuple[subprocess.Popen, str,
             time.sleep(0.2)
     stop(proc)
     raise SystemExit(f"serve was not ready after {timeout:.0f} s; see {log}")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _cited(out) -> tuple[str, ...] | None:
@@ -225,13 +200,10 @@ def main() -> int:
     ap.add_argument("--report-only", action="store_true", help="rewrite load.md and load.png from the saved load.json")
     args = ap.parse_args()
     if args.report_only:
-        data = json.loads((args.out / "load.json").read_text())
-        write_markdown(data, args.out / "load.md")
-        plot(data, args.out / "load.png")
-        return 0
+        return report_only(args.out, "load", write_markdown, plot)
     if args.clients < 1 or args.duration <= 0:
         ap.error("--clients must be ≥ 1 and --duration > 0")
-    qs = questions(args.questions)
+    qs = questions(args.questions, spread=False)
     proc = None
     ready_s = None
     built = None

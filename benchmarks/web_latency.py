@@ -13,9 +13,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -25,13 +23,11 @@ import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import free_port, questions, stop  # noqa: E402
 PLACEHOLDER = "正在检索相关条款…"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def start(data_dir: Path, timeout: float = 600) -> tuple[subprocess.Popen, str, float]:
@@ -53,25 +49,6 @@ def start(data_dir: Path, timeout: float = 600) -> tuple[subprocess.Popen, str, 
             time.sleep(0.05)
     proc.kill()
     raise SystemExit("serve did not become ready")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-def questions(n: int) -> list[str]:
-    out = []
-    for line in (ROOT / "evals" / "questions.jsonl").read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        if not record.get("history"):
-            out.append(record["question"])
-        if len(out) == n:
-            break
-    return out
 
 
 def first_token(url: str, qs: list[str]) -> tuple[list[float], list[float]]:
@@ -108,7 +85,7 @@ def main() -> int:
     ap.add_argument("-n", type=int, default=20, help="questions to time")
     ap.add_argument("--starts", type=int, default=3, help="start-ups to time on the existing index")
     args = ap.parse_args()
-    qs = questions(args.n)
+    qs = questions(args.n, spread=False)
     if args.url:
         firsts, totals = first_token(args.url, qs)
     else:
