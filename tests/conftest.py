@@ -22,6 +22,8 @@ os.environ.setdefault("POLICY_DATA_DIR", _DATA)
 
 from tests.openai_stub import openai_stub  # noqa: E402,F401  (fixture: a real OpenAI-protocol server)
 
+pytest_plugins = ("tests.store_helpers",)  # the store tests' fixtures: clauses, cfg, built
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 
