@@ -76,7 +76,7 @@ def real_assistant(tmp_path_factory):
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     """One real `serve` process for the session's web and browser tests."""
-    from tests.test_web import Server, shared_data_dir
+    from tests.servers import Server, shared_data_dir
 
     s = Server(shared_data_dir(tmp_path_factory))
     yield s

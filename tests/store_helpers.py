@@ -1,8 +1,16 @@
 """Helpers for the store tests: fake vectors (hash-seeded 16-dim unit vectors; the real embedder is
-tested elsewhere), synthetic clauses, one passage per clause, and the small fixtures they share."""
+tested elsewhere), synthetic clauses, one passage per clause, the small fixtures they share (a pytest
+plugin of tests/conftest.py), and for the fault tests: damage to a built index, private mount namespaces."""
 
 from __future__ import annotations
 
+import functools
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +18,7 @@ import pytest
 
 import index.store as store
 from index.records import Clause
-from index.store import StoreConfig, one_passage_per_clause, open_index, passage_id, passage_text
+from index.store import StoreConfig, active_manifest, one_passage_per_clause, open_index, passage_id, passage_text
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -110,3 +118,55 @@ def built(cfg, clauses):
     yield idx
     idx.close()
 
+
+
+# --------------------------------------------------------------------------- faults under a built index
+
+QUESTION = "郑州开展铁拳专项行动的责任单位有哪些？"
+TARGET = "zhengzhou-opinions#2.4"
+
+
+def sqlite_of(data_dir: Path) -> Path:
+    return Path(active_manifest(StoreConfig(data_dir))["location"]) / "chroma.sqlite3"
+
+
+def damage(db: Path, how: str) -> None:
+    """"empty", "truncate<fraction>", "random@0" (4 KiB over the header) or "page@<table>": the root
+    page of a table overwritten with random bytes. Root pages rather than fractions of the file: the
+    layout differs from build to build, and a fraction may land on a free page, which is no damage."""
+    size = db.stat().st_size
+    if how == "empty":
+        db.write_bytes(b"")
+        return
+    if how.startswith("truncate"):
+        os.truncate(db, int(size * float(how.removeprefix("truncate"))))
+        return
+    off, n = 0, 4096
+    if how.startswith("page@"):
+        with sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True) as conn:
+            n = conn.execute("PRAGMA page_size").fetchone()[0]
+            root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (how[5:],)).fetchone()[0]
+        conn.close()
+        off = (root - 1) * n
+    with open(db, "r+b") as f:
+        f.seek(off)
+        f.write(random.Random(how).randbytes(n))
+
+
+@functools.cache
+def unshare_prefix() -> list[str] | None:
+    """A command prefix running in a private mount namespace where mounting is allowed, or None."""
+    if not shutil.which("unshare"):
+        return None
+    prefix = ["unshare", "-m"] if os.geteuid() == 0 else ["unshare", "-r", "-m"]
+    d = tempfile.mkdtemp()
+    try:
+        ok = subprocess.run([*prefix, "sh", "-c", 'mount -t tmpfs -o size=64k tmpfs "$0"', d],
+                            capture_output=True, timeout=30)
+    finally:
+        os.rmdir(d)
+    return prefix if ok.returncode == 0 else None
+
+
+def ro_mount(d: Path) -> str:
+    return f"mount --bind '{d}' '{d}' && mount -o remount,bind,ro '{d}'"
