@@ -51,6 +51,13 @@ class FakeEmbedder:
 
 
 @pytest.fixture
+def no_proxy_for_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A proxy in the environment must not swallow requests to the loopback stub.
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(name, ",".join(filter(None, ["127.0.0.1", "localhost", os.environ.get(name)])))
+
+
+@pytest.fixture
 def fake_embedder() -> FakeEmbedder:
     return FakeEmbedder()
 
