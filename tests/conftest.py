@@ -125,19 +125,27 @@ aliases = ["开封市", "Kaifeng"]
 '''
 
 
-@pytest.fixture(scope="session")
-def family_seeds(tmp_path_factory) -> Path:
-    """The five seeds plus three documents of the same family in other layouts (tests/fixtures),
-    added as a user would: the files and their catalog entries, no code."""
+FAMILY = ("luoyang-measures", "anyang-rules", "kaifeng-division")
+
+
+def write_family_seeds(target: Path, doc_ids=FAMILY) -> Path:
+    """The five seeds plus documents of the same family in other layouts (tests/fixtures), added as a
+    user would: the files and their catalog entries, no code."""
     import shutil
 
-    target = tmp_path_factory.mktemp("family") / "seeds"
     shutil.copytree(SEEDS, target)
-    for name in ("luoyang-measures.txt", "anyang-rules.txt", "kaifeng-division.txt"):
-        shutil.copy(ROOT / "tests" / "fixtures" / name, target / name)
+    entries = [e for e in FAMILY_CATALOG.split("\n[[document]]\n") if e.strip()]
     with open(target / "catalog.toml", "a", encoding="utf-8") as fh:
-        fh.write(FAMILY_CATALOG)
+        for doc_id in doc_ids:
+            shutil.copy(ROOT / "tests" / "fixtures" / f"{doc_id}.txt", target / f"{doc_id}.txt")
+            fh.write("\n[[document]]\n" + next(e for e in entries if f'id = "{doc_id}"' in e))
     return target
+
+
+@pytest.fixture(scope="session")
+def family_seeds(tmp_path_factory) -> Path:
+    """The seeds and the three family documents, once for the session."""
+    return write_family_seeds(tmp_path_factory.mktemp("family") / "seeds")
 
 
 @pytest.fixture(scope="session")
