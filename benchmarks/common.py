@@ -54,6 +54,32 @@ def questions(n: int = 0, *, spread: bool = True) -> list[str]:
     return qs[::max(1, len(qs) // n)][:n] if spread else qs[:n]
 
 
+def start_serve(data_dir: Path, timeout: float, poll: float = 0.2) -> tuple[subprocess.Popen, str, float, Path]:
+    """`python -m assistant serve` on a free port over `data_dir` (its log beside the data): the process, its
+    url and the seconds until GET / answers 200; SystemExit with the log's tail when it exits or times out."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/"
+    env = {**os.environ, "POLICY_DATA_DIR": str(data_dir), "GRADIO_ANALYTICS_ENABLED": "False",
+           "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
+    log = data_dir / f"serve-{port}.log"
+    data_dir.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    with open(log, "w") as fh:
+        proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], cwd=ROOT,
+                                env=env, stdout=fh, stderr=subprocess.STDOUT)
+    while time.perf_counter() - t0 < timeout:
+        if proc.poll() is not None:
+            raise SystemExit(f"serve exited with {proc.returncode}:\n{log.read_text()[-2000:]}")
+        try:
+            with urllib.request.urlopen(url, timeout=2) as r:
+                if r.status == 200:
+                    return proc, url, time.perf_counter() - t0, log
+        except OSError:
+            time.sleep(poll)
+    stop(proc)
+    raise SystemExit(f"serve was not ready after {timeout:.0f} s; see {log}")
+
+
 def stop(proc: subprocess.Popen, timeout: float = 20) -> None:
     """Terminate a process we started (by its handle), kill it if it does not go."""
     if proc.poll() is None:

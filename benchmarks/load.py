@@ -26,12 +26,10 @@ import argparse
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
@@ -39,7 +37,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import OUT_DIR, free_port, questions, report_only, stop  # noqa: E402
+from benchmarks.common import OUT_DIR, questions, report_only, start_serve, stop  # noqa: E402
 
 
 def tree_rss_mb(pid: int) -> float:
@@ -66,29 +64,6 @@ def tree_rss_mb(pid: int) -> float:
         except OSError:
             pass
     return total
-
-
-def start_server(data_dir: Path, timeout: float) -> tuple[subprocess.Popen, str, float, Path]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    env = {**os.environ, "POLICY_DATA_DIR": str(data_dir), "GRADIO_ANALYTICS_ENABLED": "False",
-           "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
-    log = data_dir / f"serve-{port}.log"
-    t0 = time.perf_counter()
-    with open(log, "w") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], cwd=ROOT,
-                                env=env, stdout=fh, stderr=subprocess.STDOUT)
-    while time.perf_counter() - t0 < timeout:
-        if proc.poll() is not None:
-            raise SystemExit(f"serve exited with {proc.returncode}:\n{log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return proc, url, time.perf_counter() - t0, log
-        except OSError:
-            time.sleep(0.2)
-    stop(proc)
-    raise SystemExit(f"serve was not ready after {timeout:.0f} s; see {log}")
 
 
 def _cited(out) -> tuple[str, ...] | None:
@@ -214,7 +189,7 @@ def main() -> int:
         tmp = tempfile.TemporaryDirectory(prefix="policy-load-")
         data_dir = args.data_dir or Path(tmp.name)
         data_dir.mkdir(parents=True, exist_ok=True)
-        proc, url, ready_s, log = start_server(data_dir, args.ready_timeout)
+        proc, url, ready_s, log = start_serve(data_dir, args.ready_timeout)
         built = "正在构建" in log.read_text(encoding="utf-8", errors="replace")
         pid = proc.pid
         print(f"server ready in {ready_s:.1f} s at {url} (pid {pid})", file=sys.stderr)

@@ -13,42 +13,18 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import free_port, questions, stop  # noqa: E402
+from benchmarks.common import questions, start_serve, stop  # noqa: E402
 PLACEHOLDER = "正在检索相关条款…"
-
-
-def start(data_dir: Path, timeout: float = 600) -> tuple[subprocess.Popen, str, float]:
-    """Start `serve`; return (process, url, seconds until GET / answers 200)."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    env = {**os.environ, "POLICY_DATA_DIR": str(data_dir), "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    while time.perf_counter() - t0 < timeout:
-        if proc.poll() is not None:
-            raise SystemExit(f"serve exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as r:
-                if r.status == 200:
-                    return proc, url, time.perf_counter() - t0
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("serve did not become ready")
 
 
 def first_token(url: str, qs: list[str]) -> tuple[list[float], list[float]]:
@@ -90,12 +66,12 @@ def main() -> int:
         firsts, totals = first_token(args.url, qs)
     else:
         data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="web-latency-"))
-        proc, _, cold = start(data_dir)  # builds the index when the folder has none
+        proc, _, cold, _ = start_serve(data_dir, 600, poll=0.05)  # builds the index when the folder has none
         stop(proc)
         print(f"first start (index built if missing): {cold:.2f} s")
         readies = []
         for _ in range(args.starts):
-            proc, url, ready = start(data_dir)
+            proc, url, ready, _ = start_serve(data_dir, 600, poll=0.05)
             readies.append(ready)
             if len(readies) < args.starts:
                 stop(proc)

@@ -12,7 +12,6 @@ from index import CatalogError, ParseError, load_corpus
 from tests.conftest import write_family_seeds
 
 
-
 @pytest.fixture
 def seeds(tmp_path: Path) -> Path:
     return write_family_seeds(tmp_path / "seeds", ("luoyang-measures", "anyang-rules"))
