@@ -15,7 +15,7 @@ from index import Clause, Document
 
 from . import compare as comparing
 from .answer import Answer, Citation, Intent
-from .judge import MONEY_ASK
+from .judge import MONEY_ASK, unnamed_application
 from .query import Query
 from .lead import Names, gist, lead_sentences, tighten
 from .quotes import best_quote
@@ -204,6 +204,8 @@ def abstain(ctx: Context, q: Query, nearest: Clause | None, reason: str = "") ->
             text += f"（{q.scope_note}。）"
     elif MONEY_ASK.search(q.norm):
         text = "这些文件没有规定具体的金额或收费标准，无法回答这个问题。"
+    elif what := unnamed_application(q):
+        text = f"这些文件（{covered}的知识产权保护政策）没有规定“{what}”的申请办理，我不作推测。"
     else:
         text = f"这些文件（{covered}的知识产权保护政策）没有涉及这个问题，我不作推测。"
     if nearest is not None:

@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from index.normalize import normalise
 
 from .answer import Intent
-from .query import Query, is_common_word
+from .query import Query
+from .words import content_words, is_common_word
 from .retrieve import Hit
 
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元")
@@ -63,6 +64,26 @@ RESULTS_ASK = re.compile(r"(?:去年|前年|上一年|今年上半年|已经|实
 PROCEDURE_ASK = re.compile(r"(?:申请|注册|办理|缴纳?|提交)\S{0,8}(?:流程|步骤|手续|材料|官费|年费|申请费|表格)"
                            r"|(?:流程|步骤|手续)是(?:怎样|什么)|怎么(?:缴|交)(?:费|年费)|(?:年费|官费|申请费|减缴|费减)\S{0,6}(?:怎么|如何)")
 _PROCEDURE_TEXT = re.compile(r"流程|程序|手续|材料|年费|官费")
+# Applying for something (税收优惠怎么申请, 怎么申请人才公寓): when what is applied for is a thing no
+# document names, the documents cannot say how.
+_APPLY = re.compile(r"(?:怎么|如何|怎样|咋|去哪|在哪|哪里|到哪)(?:才能|可以|能|去)?(?:申请|申报|办理|领取|享受)")
+
+
+def unnamed_application(q: Query) -> str:
+    """What the question asks how to apply for, when that is a thing no document names ("" otherwise):
+    the phrase before or after the asking apply-verb that holds the question's unknown words."""
+    asked = ask_part(q.norm)
+    m = _APPLY.search(asked)
+    if not m or not q.unknown_terms:
+        return ""
+    before = re.split(r"[，,。；;！!？?、]", asked[: m.start()])[-1]
+    after = re.split(r"[，,。；;！!？?、]", asked[m.end():])[0]
+    for phrase in (before, after):
+        words = [w for w in content_words(phrase) if not any(w in p or p in w for p in q.places)]
+        unknown = [w for w in words if any(t in w or w in t for t in q.unknown_terms)]
+        if words and len(unknown) * 2 >= len(words):  # 人才公寓, 税收优惠 — not 专利快速预审
+            return re.sub(r"^(?:的|我们|我|想|要|请问)+|的$", "", phrase.strip())
+    return ""
 
 
 # Words that frame a question about responsibility or point back at a clause: not content.
@@ -126,6 +147,8 @@ def assess(q: Query, hits: Sequence[Hit], ctx, policy: AbstainPolicy = DEFAULT_P
         return Verdict()
     if RESULTS_ASK.search(asked):
         return Verdict("问题问的是实际结果或数据，文件只规定了目标和措施", 0.0)
+    if what := unnamed_application(q):
+        return Verdict(f"问题问的是“{what}”如何申请办理，这些文件没有规定", 0.0)
     if PROCEDURE_ASK.search(asked) and not _PROCEDURE_TEXT.search(top_text):
         return Verdict("问题问的是申请/注册的办理流程或收费，不是这些政策文件的内容", 0.0)
     dense = max((h.dense for h in hits[:3]), default=0.0)

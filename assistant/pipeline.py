@@ -22,7 +22,8 @@ from .english import with_english_lead
 from .errors import UserError
 from .followup import rewrite
 from .judge import Verdict, assess
-from .query import CorpusView, Query, content_words, named_things, understand
+from .query import CorpusView, Query, named_things, understand
+from .words import content_words
 from .quotes import sentence_scores
 from .retrieve import Hit, Mode, Retriever, passage_text
 from .settings import Settings

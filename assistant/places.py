@@ -185,6 +185,8 @@ class PlaceResolver:
             if province is not None:  # 河南: judged below, by whether a covered place is named too
                 provinces.append((surface, province))
                 continue
+            if all(div.rank >= COUNTY and div.name != surface for div in cands) and not surface.isascii():
+                continue  # a county's name without 县/区 (平原, 新华, 和平) is a word too: no evidence to decline on
             outside += cands
             outside_names.append(surface if not surface.isascii() else cands[0].name)  # luoyang → 洛阳市
             for div in cands:

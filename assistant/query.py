@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from index import Clause, Document
 from index.keyword import STOPWORDS, Tokenizer, expansions
@@ -21,6 +20,7 @@ from .caps import Cut
 from .places import Gazetteer, PlaceResolver
 from .spelling import Speller
 from .units_lookup import UnitDirectory, UnitMatch
+from .words import ascii_find, expansion_words, is_common_word, is_english, policy_terms, posseg, segment
 
 _N = f"[{CHINESE_NUMERAL_CHARS}\\d]+"
 _CLAUSE_REF = [
@@ -48,6 +48,8 @@ _DEPT_ASK = re.compile(
 _AS_ROLE = re.compile(r"(?:作为|列为|列入|是)(?:牵头|配合|主办|协办|责任)?(?:单位|部门)")
 _CONTRAST = re.compile(r"比较|对比|相比|比起|不同|区别|差异|异同|compare|differ|versus|\bvs\b")
 _FILLER = re.compile(r"[\W\d_a-z]|哪些|哪几|什么|请问|请|列出|列一下|全部|所有|一下|看看|查询|查|都|有|的|了|呢|吗|在|里|中|是|呀|啊")
+# What a list of measures is called (…作为责任单位的条目都列一下, 被列为责任单位的有哪几条).
+_LIST_NOUNS = re.compile(r"条目|条款|措施|任务|工作|事项|内容|条|项|被|哪|几|个")
 _FACT = re.compile(r"多少|几个|几家|几年|哪一年|哪年|何时|什么时候|时间|日期|目标|文号|字号|编号|发文|印发|比例|百分|达到|亿元|万元|数量|几项|截至|到哪|how (?:much|many)|when|what year|target|number|date")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[(（]\d{4}[〕\])）]\s*\d{1,4}\s*号")
 # A named regulation: in 《》, or headed by a place (安徽省知识产权保护条例)
@@ -113,7 +115,7 @@ class CorpusView:
         self._distinct = _distinctive_title_terms(self.documents, tokenizer)
         self._corpus_text = normalise("".join(c.text for c in clauses) + "".join(d.title + d.issuer for d in documents))
         self._provinces = {normalise(d.province) for d in self.documents}
-        words = {w for c in clauses for w in _words(normalise(c.body))}
+        words = {w for c in clauses for w in segment(normalise(c.body))}
         words |= {w[i : i + 2] for w in list(words) if len(w) == 4 for i in (0, 2)}
         words |= named_things([self._corpus_text if isinstance(self._corpus_text, str) else self._corpus_text.text])
         self.places = PlaceResolver(self.documents, Gazetteer.bundled(self._corpus_text))
@@ -130,7 +132,7 @@ class CorpusView:
         docs: list[str] = []
         taken = norm
         for name, doc_id in self._names:
-            pos = taken.find(name) if not name.isascii() else _ascii_find(taken, name)
+            pos = taken.find(name) if not name.isascii() else ascii_find(taken, name)
             if pos >= 0:
                 if doc_id not in docs:
                     docs.append(doc_id)
@@ -169,7 +171,7 @@ class CorpusView:
     def speaks_of_ip(self, norm: str) -> bool:
         """Evidence the question is about IP at all: a policy term of the family, or an everyday
         or English word the glossary maps to one."""
-        return bool(expansions(norm)) or any(t in norm for t in _policy_terms())
+        return bool(expansions(norm)) or any(t in norm for t in policy_terms())
 
     def foreign_documents(self, norm: str) -> list[str]:
         """Documents the question cites by number (豫办〔2020〕21号) or as a named regulation
@@ -189,8 +191,8 @@ class CorpusView:
         """Nouns of the question that no document uses, even piecewise (every two-character
         piece of the word absent or the word itself absent and not a known everyday word)."""
         out = []
-        known = _expansion_words()
-        for word, flag in _posseg(norm):
+        known = expansion_words()
+        for word, flag in posseg(norm):
             if (len(word) < 2 or not (flag[:1] == "n" or flag in ("l", "vn")) or flag == "ns"
                     or word in self._corpus_text or word in known
                     or word in _ASKING_NOUNS or word[-1] in "是的" or _INTERROGATIVE.search(word)):
@@ -203,7 +205,7 @@ class CorpusView:
     def is_focus(self, norm: str, term: str) -> bool:
         """True when nothing the corpus speaks of follows the term: it is what is asked."""
         tail = norm[norm.find(term) + len(term):]
-        content = [w for w, _ in _posseg(tail) if len(w) >= 2 and w not in STOPWORDS and w not in _ASK_WORDS]
+        content = [w for w, _ in posseg(tail) if len(w) >= 2 and w not in STOPWORDS and w not in _ASK_WORDS]
         return not any(w in self._corpus_text for w in content)
 
     def measure_clauses(self, number: int, doc_ids: Sequence[str]) -> list[str]:
@@ -217,7 +219,7 @@ def understand(question: str, view: CorpusView, max_chars: int = 500) -> Query:
     norm = normalise(text)
     mentions = view.places.gazetteer.find(norm)
     norm, corrections = _fix_typos(norm, view, protected=[m[0] for m in mentions])  # 惠济区 is no typo of 惠企
-    english = _is_english(norm)
+    english = is_english(norm)
     doc_ids, places = view.docs_named(norm)
     doc_ids, places, foreign, scope_note = view.read_places(norm, doc_ids, places)
     units = tuple(view.units.find(norm, doc_ids))
@@ -268,7 +270,7 @@ def _fix_typos(norm: str, view: CorpusView, protected: Sequence[str] = ()) -> tu
     fixes = []
     named = [(m.start(), m.end()) for u in view.units.find(norm) for m in re.finditer(re.escape(u.key), norm)]
     at = 0
-    for word, _flag in _posseg(norm):
+    for word, _flag in posseg(norm):
         start, at = at, at + len(word)
         if any(a < at and start < b for a, b in named):
             continue  # part of a unit's name (发展改革委 | 管什么), not a typo
@@ -320,9 +322,12 @@ def _duty_ask(norm: str, units: Sequence[UnitMatch], places: Sequence[str]) -> b
     rest = norm
     for word in sorted({u.key for u in units} | set(places), key=len, reverse=True):
         rest = rest.replace(word, " ")
+    as_role = bool(_AS_ROLE.search(rest))
     rest = _AS_ROLE.sub(" ", rest)
     if _WHO.search(rest.replace("负责", "").replace("responsible for", "")):
         return False
+    if as_role and not _LIST_NOUNS.sub("", _FILLER.sub("", rest)).replace("市", ""):
+        return True  # X作为责任单位的措施有哪些: nothing but the role and a list is asked
     return bool(_DEPT_ASK.search(rest)) or len(_FILLER.sub("", rest).replace("市", "")) == 0
 
 
@@ -366,53 +371,3 @@ def _distinctive_title_terms(documents: Sequence[Document], tokenizer: Tokenizer
         tail = re.findall(r"[\u4e00-\u9fff]{2}$", re.sub(r"[（(].*?[)）]", "", normalise(d.title)))
         out[d.doc_id] = {t for t in mine if len(t) >= 3 and t not in theirs} | {t for t in tail if t not in theirs}
     return out
-
-
-def content_words(text: str) -> list[str]:
-    """Nouns, verbal nouns and names of a text, whole words (no search-mode fragments)."""
-    return [w for w, f in _posseg(normalise(text)) if len(w) >= 2 and f[:1] in ("n", "l") or f == "vn"]
-
-
-def _words(text: str) -> list[str]:
-    import jieba  # noqa: PLC0415
-
-    return jieba.lcut(text)
-
-
-def is_common_word(word: str) -> bool:
-    import jieba  # noqa: PLC0415
-
-    return jieba.dt.FREQ.get(word, 0) >= 20
-
-
-@lru_cache(maxsize=2048)
-def _posseg(text: str) -> tuple[tuple[str, str], ...]:
-    import jieba.posseg  # noqa: PLC0415
-
-    return tuple((w.word, w.flag) for w in jieba.posseg.cut(text))
-
-
-def _ascii_find(text: str, name: str) -> int:
-    m = re.search(rf"\b{re.escape(name)}\b", text)
-    return m.start() if m else -1
-
-
-@lru_cache(maxsize=1)
-def _policy_terms() -> tuple[str, ...]:
-    from index.keyword import TERMS_FILE  # noqa: PLC0415
-
-    lines = TERMS_FILE.read_text(encoding="utf-8").splitlines()
-    return tuple(normalise(t.strip()) for t in lines if t.strip() and not t.startswith("#"))
-
-
-@lru_cache(maxsize=1)
-def _expansion_words() -> frozenset[str]:
-    from index.keyword import _synonyms  # noqa: PLC0415
-
-    return frozenset(w for w, _ in _synonyms())
-
-
-def _is_english(norm: str) -> bool:
-    letters = sum(1 for ch in norm if ch.isascii() and ch.isalpha())
-    cjk = sum(1 for ch in norm if "\u4e00" <= ch <= "\u9fff")
-    return letters > 3 * max(cjk, 1)

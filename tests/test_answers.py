@@ -76,6 +76,18 @@ def test_out_of_scope_declines(real_assistant, question):
     assert ans.abstained and ans.citations == [] and "没有" in ans.answer
 
 
+@pytest.mark.parametrize("question, what", [("新乡的人才公寓怎么申请？", "人才公寓"),
+                                            ("高新技术企业的税收优惠去哪申请？", "税收优惠")])
+def test_applying_for_what_no_document_names_is_declined_naming_it(real_assistant, question, what):
+    ans = real_assistant.ask(question)
+    assert ans.abstained and what in ans.answer
+
+
+@pytest.mark.parametrize("question", ["我们的手游被人山寨了，郑州怎么申请维权？", "瑶海区企业怎么申请专利快速预审？"])
+def test_applying_for_what_the_documents_name_is_answered(real_assistant, question):
+    assert not real_assistant.ask(question).abstained
+
+
 def test_follow_up_keeps_the_conversation(real_assistant):
     first = real_assistant.ask("信阳对商业秘密的行政执法有什么措施？")
     assert first.citations[0].doc_id == "xinyang-opinions"
