@@ -62,11 +62,6 @@ def asked(ctx: Context, q: Query) -> tuple[str, ...]:
     return tuple(t for t in q.tokens if t.lstrip("#") not in places and not (t.startswith("#") and t[1:] in touching))
 
 
-def _scope(ctx: Context, doc_ids: Sequence[str]) -> str:
-    names = [f"《{ctx.documents[d].short_name}》" for d in dict.fromkeys(doc_ids)]
-    return "、".join(names)
-
-
 def lookup(ctx: Context, q: Query, hits: Sequence[Hit], k: int, intent: Intent = Intent.LOOKUP) -> Answer:
     """The answer first (the figure, the body, the action, in the clause's words), then the
     measures it comes from, each with the sentence(s) that answer quoted."""

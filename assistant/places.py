@@ -42,13 +42,6 @@ class Division:
 
 
 @dataclass(frozen=True)
-class Mention:
-    surface: str  # as written in the question
-    start: int
-    division: Division
-
-
-@dataclass(frozen=True)
 class PlaceReading:
     """What the places of a question mean for the corpus."""
 
@@ -76,7 +69,6 @@ class Gazetteer:
 
     def __init__(self, divisions: Iterable[Division], corpus_text: str = "") -> None:
         self.divisions = tuple(divisions)
-        self.by_code = {d.code: d for d in self.divisions}
         names: dict[str, list[Division]] = {}
         for d in self.divisions:
             names.setdefault(d.name, []).append(d)
