@@ -178,8 +178,3 @@ def assess(q: Query, hits: Sequence[Hit], ctx, policy: AbstainPolicy = DEFAULT_P
         what = f"（如“{'、'.join(missing)}”）" if missing else ""
         notice = f"文件没有直接写到您问的具体情形{what}，以下是最相关的规定，供参考。"
     return Verdict(confidence=round(confidence, 3), notice=notice)
-
-
-def should_abstain(q: Query, hits: Sequence[Hit], ctx, policy: AbstainPolicy = DEFAULT_POLICY) -> str:
-    """A reason to decline ("" to answer)."""
-    return assess(q, hits, ctx, policy).decline

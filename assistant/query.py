@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from index import Clause, Document
-from index.keyword import STOPWORDS, Tokenizer, expansions
+from index.keyword import Tokenizer, expansions
 from index.normalize import clean, normalise
 from index.numerals import CHINESE_NUMERAL_CHARS, read_number
 
@@ -31,8 +31,6 @@ _CLAUSE_REF = [
 ]
 _CHAPTER_REF = re.compile(rf"第\s*({_N})\s*(?:部分|章|节|大项|方面)")
 _INTERROGATIVE = re.compile(r"怎么|什么|多少|哪|几|吗|呢|谁|如何|是否")
-_ASK_WORDS = frozenset("多少 什么 怎么 怎么样 怎样 如何 哪里 哪些 哪个 哪一年 几点 是否 能否 可以 可否 一般 大概 "
-                       "需要 应该 具体 最多 最少 办理 需要 多久".split())
 # Nouns that frame a question rather than name its subject (有什么区别, 叫什么名字 …).
 _ASKING_NOUNS = frozenset("区别 差别 时候 名字 职责 文号 字号 文字 后果 层面 专门 内容 情况 方面 保护措施 办法 做法 "
                           "规定 政策 文件 条款 意思 意义 作用 好处 问题 东西 事情 地方 哪里 时间 日期".split())
@@ -80,7 +78,6 @@ class Query:
     truncated: bool = False
     cut: Cut | None = None  # what an over-long question was cut to (caps.capped, before any work)
     unknown_terms: tuple[str, ...] = ()  # nouns the corpus never uses (天气, 营业执照 …)
-    unknown_focus: bool = False  # …and one of them is what the question asks for (…的网址是多少？)
     corrections: tuple[tuple[str, str], ...] = ()  # homophone typos fixed: (as typed, as meant)
     speaks_of_ip: bool = True  # names an IP right or an everyday word for one (商标, 山寨, 没授权)
     foreign_documents: tuple[str, ...] = ()  # document numbers or regulations cited that the corpus lacks
@@ -116,7 +113,6 @@ class CorpusView:
         )
         self._distinct = _distinctive_title_terms(self.documents, tokenizer)
         self._corpus_text = normalise("".join(c.text for c in clauses) + "".join(d.title + d.issuer for d in documents))
-        self._provinces = {normalise(d.province) for d in self.documents}
         words = {w for c in clauses for w in segment(normalise(c.body))}
         words |= {w[i : i + 2] for w in list(words) if len(w) == 4 for i in (0, 2)}
         words |= named_things([self._corpus_text if isinstance(self._corpus_text, str) else self._corpus_text.text])
@@ -204,12 +200,6 @@ class CorpusView:
                 out.append(word)
         return out
 
-    def is_focus(self, norm: str, term: str) -> bool:
-        """True when nothing the corpus speaks of follows the term: it is what is asked."""
-        tail = norm[norm.find(term) + len(term):]
-        content = [w for w, _ in posseg(tail) if len(w) >= 2 and w not in STOPWORDS and w not in _ASK_WORDS]
-        return not any(w in self._corpus_text for w in content)
-
     def measure_clauses(self, number: int, doc_ids: Sequence[str]) -> list[str]:
         return [c.clause_id for c in self.clauses if c.measure == number and (not doc_ids or c.doc_id in doc_ids)]
 
@@ -245,7 +235,6 @@ def understand(question: str, view: CorpusView, max_chars: int = 500) -> Query:
         english=english,
         truncated=truncated,
         unknown_terms=tuple(unknown),
-        unknown_focus=any(view.is_focus(norm, t) for t in unknown),
         corrections=tuple(corrections),
         tokens=tuple(view.tokenizer(" ".join([norm, *expansions(norm)]))),
         speaks_of_ip=view.speaks_of_ip(norm),
