@@ -165,15 +165,18 @@ def assess(q: Query, hits: Sequence[Hit], ctx, policy: AbstainPolicy = DEFAULT_P
         return Verdict(confidence=min(1.0, max(0.0, (dense - 0.7) / 0.2)) if has_dense else 0.5)
     cov = coverage(q, hits, ctx)
     if has_dense:
-        if not q.speaks_of_ip and not q.units and dense < policy.off_topic_dense and cov < policy.off_topic_coverage:
+        if not q.speaks_of_ip and not q.units and not (q.about_document and q.doc_ids) \
+                and dense < policy.off_topic_dense and cov < policy.off_topic_coverage:
             return Verdict(f"问题与这些文件的内容相距较远（语义相似度 {dense:.2f}，关键词覆盖 {cov:.2f}）", 0.0)
         confidence = 0.5 * cov + 0.5 * min(1.0, max(0.0, (dense - 0.85) / 0.1))
     else:
-        if not q.speaks_of_ip and not q.units and cov < policy.keyword_only_coverage:
+        if not q.speaks_of_ip and not q.units and not (q.about_document and q.doc_ids) \
+                and cov < policy.keyword_only_coverage:
             return Verdict(f"问题的关键词在相关条款中几乎没有出现（覆盖 {cov:.2f}）", 0.0)
         confidence = cov
     notice = ""
-    if cov < policy.partial_coverage:
+    front_matter = q.about_document and hits[0].clause_id.endswith("#0.0")  # the header answers it as printed
+    if cov < policy.partial_coverage and not front_matter:
         missing = [t for t in q.unknown_terms][:3]
         what = f"（如“{'、'.join(missing)}”）" if missing else ""
         notice = f"文件没有直接写到您问的具体情形{what}，以下是最相关的规定，供参考。"

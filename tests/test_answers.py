@@ -107,6 +107,23 @@ def test_a_follow_up_asking_for_the_same_rule_elsewhere_carries_the_topic(real_a
     assert not ans.abstained and ans.citations[0].doc_id == "yaohai-opinions"
 
 
+@pytest.mark.parametrize("question", ["我们设计的衣服款式被别人照着做了，信阳有规定吗？",
+                                      "别人用了我们店的名字开了家一样的店，郑州管不管？"])
+def test_an_infringement_told_without_its_word_is_answered(real_assistant, question):
+    assert not real_assistant.ask(question).abstained
+
+
+@pytest.mark.parametrize("question", ["新乡的文件是哪个部门发的？", "信阳那个文件什么时候发的？"])
+def test_questions_about_the_document_are_answered_from_its_header(real_assistant, question):
+    ans = real_assistant.ask(question)
+    assert not ans.abstained and ans.citations[0].clause_id.endswith("#0.0") and not ans.notice
+
+
+@pytest.mark.parametrize("question", ["我的自行车被偷了，郑州管吗？", "新乡哪里的烩面好吃？"])
+def test_off_topic_questions_naming_a_covered_city_are_declined(real_assistant, question):
+    assert real_assistant.ask(question).abstained
+
+
 def test_follow_up_keeps_the_conversation(real_assistant):
     first = real_assistant.ask("信阳对商业秘密的行政执法有什么措施？")
     assert first.citations[0].doc_id == "xinyang-opinions"
