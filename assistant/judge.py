@@ -28,7 +28,7 @@ from .retrieve import Hit
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元")
 MONEY_ASK = re.compile(r"多少钱|(?:费用|收费|金额|补偿金?|赔偿金?|补贴|奖励|资助|奖金)(?:是|有|能|按|给)?(?:多少|几|怎么算|什么标准|标准)|"
                        r"(?:补贴|奖励|补偿|赔偿)标准|(?:奖励|补贴|资助|罚款|领|给|赔|拿|补|交|缴|付|花)多少|能拿多少|多少(?:补贴|奖励|费用)|"
-                       r"每件(?:给|奖|补)|每家(?:给|奖|补|最多)|how much|\bfees?\b|\bcost")
+                       r"每件(?:给|奖|补)|每家(?:给|奖|补|最多)|how much|what (?:is|are) the (?:fees?|costs?|subsid(?:y|ies)|amounts?)\b")
 _VALUE_ASKS = [
     # (what the question asks for, what a clause must print to answer it): asking forms, not
     # mentions ("照片被公众号拿去用" mentions a 公众号 but does not ask for one)
@@ -105,6 +105,9 @@ class AbstainPolicy:
     off_topic_coverage: float = 0.30
     keyword_only_coverage: float = 0.15  # no dense side (keyword mode): words alone decide
     min_dense_english: float = 0.76  # cosine of the best clause, for English questions
+    # English with no IP word, no unit, no target or document asked: in-scope ones sit at 0.78–0.85,
+    # unrelated ones (weather, recipes) at 0.76–0.79
+    off_topic_dense_english: float = 0.80
     partial_coverage: float = 0.45  # below this the answer carries a "not clearly covered" notice
 
 
@@ -162,6 +165,9 @@ def assess(q: Query, hits: Sequence[Hit], ctx, policy: AbstainPolicy = DEFAULT_P
     if q.english:  # no Chinese words to cover: the dense side and the glossary decide
         if has_dense and dense < policy.min_dense_english and hits[0].keyword <= 0:
             return Verdict(f"检索证据不足（英文问题，语义相似度 {dense:.2f}）", 0.0)
+        if has_dense and not (q.speaks_of_ip or q.units or q.asks_target or q.about_document) \
+                and dense < policy.off_topic_dense_english:
+            return Verdict(f"问题与这些文件的内容相距较远（英文问题，语义相似度 {dense:.2f}）", 0.0)
         return Verdict(confidence=min(1.0, max(0.0, (dense - 0.7) / 0.2)) if has_dense else 0.5)
     cov = coverage(q, hits, ctx)
     if has_dense:

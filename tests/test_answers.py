@@ -124,6 +124,16 @@ def test_off_topic_questions_naming_a_covered_city_are_declined(real_assistant, 
     assert real_assistant.ask(question).abstained
 
 
+@pytest.mark.parametrize("question, declined", [
+    ("Someone is selling fake versions of our brand in Xinxiang. What can we do?", False),
+    ("Does Yaohai reward people who report fakes?", False),
+    ("What's the weather like in Xinyang?", True),
+    ("Tell me about pizza recipes.", True),
+])
+def test_english_questions_are_declined_only_when_nothing_speaks_of_ip(real_assistant, question, declined):
+    assert real_assistant.ask(question).abstained is declined
+
+
 def test_follow_up_keeps_the_conversation(real_assistant):
     first = real_assistant.ask("信阳对商业秘密的行政执法有什么措施？")
     assert first.citations[0].doc_id == "xinyang-opinions"
