@@ -40,7 +40,7 @@ _WHO = re.compile(r"责任单位|有没有责任|有责任吗|什么责任|负�
 # a question that is the unit alone (市公安局呢？) asks the same.
 _DEPT_ASK = re.compile(
     r"负责|承担|牵头|参与|配合|协办|主办|职责|职能|分工|任务|涉及|担任|分到|分配|名下|点名|点了.{0,16}名|提到|提及|"
-    r"出现|列为|列入|牵扯|牵涉|关系到|沾边|挂钩|(?:哪几|哪些|多少|几)(?:条|项)|(?:管|干|做|办|抓)(?:了|些|的|什么|哪些|啥|哪|几)|(?:哪些|什么|的|哪几项)(?:活|事|工作|措施|条款|内容)|"
+    r"出现|列为|列入|(?:的)?责任(?:有|是)|作用|角色|牵扯|牵涉|关系到|沾边|挂钩|(?:哪几|哪些|多少|几)(?:条|项)|(?:管|干|做|办|抓)(?:了|些|的|什么|哪些|啥|哪|几)|(?:哪些|什么|的|哪几项)(?:活|事|工作|措施|条款|内容)|"
     r"事情|事儿|差事|活儿|responsib|in charge|dut(?:y|ies)|tasks?\b|roles?\b|carr(?:y|ies)|\blead|take part|involved|"
     r"\bdoes\b.{0,60}\bdo\b|\bmeasures\b")
 # X是哪些措施的责任单位: the unit is given, the measures are asked.
@@ -67,6 +67,8 @@ _COPIED = re.compile(r"被(?:人|别人|他人|对手|同行|竞争对手|前员
 # Who issued the document (哪个部门发的, 谁印发的): a question about the document, not about duties.
 _ISSUED = re.compile(r"(?:哪个|哪些|哪家|什么)(?:部门|单位|机关|机构)(?:联合)?(?:下)?(?:发|印发|发布|出台|制定)|"
                      r"谁(?:下)?(?:发|印发|发布|出台|制定)|发文(?:单位|机关)")
+# A unit named in a question (市场监管局, 区司法局): for documents that list no 责任单位 at all.
+_ORGAN = re.compile(r"(?:[市区县]委?)?[\u4e00-\u9fff]{2,10}?(?:管理局|局|委员会|委|人民法院|法院|检察院|办公室|办|厅|海关|支行)")
 _TARGET_ASK = re.compile(r"目标|到哪年|到哪一年|哪一年|哪年|时间节点|什么水平|达到什么|要达到|定到|定了什么|\btargets?\b|\bgoals?\b|\baims?\b|by when|what year")
 _PLAIN_CLAUSE_ASK = re.compile(r"讲的是什么|讲了什么|说的是什么|是什么内容|内容是什么|说了什么|原文|全文|讲什么|写了什么|具体内容")
 
@@ -91,6 +93,7 @@ class Query:
     foreign_documents: tuple[str, ...] = ()  # document numbers or regulations cited that the corpus lacks
     about_document: bool = False  # asks about the document itself (number, date, issuer): the front matter answers
     asks_target: bool = False  # asks what is aimed at, or by when: clauses that set targets answer
+    unlisted_unit: str = ""  # asks what a unit carries where the named documents list no units at all
     tokens: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -230,6 +233,7 @@ def understand(question: str, view: CorpusView, max_chars: int = 500) -> Query:
     intent = _intent(norm, units, refs, places, english)
     if intent is Intent.DEPARTMENT and doc_ids:
         units = tuple(u for u in units if u.doc_id in doc_ids)
+    unlisted = "" if units or not doc_ids else _unlisted_unit(norm, view, doc_ids, places)
     return Query(
         question=text,
         norm=norm,
@@ -249,7 +253,25 @@ def understand(question: str, view: CorpusView, max_chars: int = 500) -> Query:
         about_document=bool(_ABOUT_DOCUMENT.search(norm)),
         asks_target=bool(_TARGET_ASK.search(norm)),
         foreign_documents=tuple(view.foreign_documents(norm)),
+        unlisted_unit=unlisted,
     )
+
+
+def _unlisted_unit(norm: str, view: CorpusView, doc_ids: Sequence[str], places: Sequence[str]) -> str:
+    """The unit a duty question names, when none of the named documents lists units ("" otherwise)."""
+    if any(view.units.by_doc.get(d) for d in doc_ids):
+        return ""
+    rest = norm
+    for p in sorted(places, key=len, reverse=True):
+        rest = rest.replace(p, " ")
+    m = _ORGAN.search(rest)
+    if not m:
+        return ""
+    name = m.group(0)
+    for surface, _, _ in view.places.gazetteer.find(name):  # 瑶海区市场监管局 → 区市场监管局
+        if name.startswith(surface) and len(name) > len(surface) + 2:
+            name = name[len(surface) - 1:] if surface[-1] in "市区县" else name[len(surface):]
+    return name if _duty_ask(rest, [UnitMatch(doc_ids[0], name, name)], places) else ""
 
 
 def named_things(texts, pieces: bool = True) -> set[str]:
