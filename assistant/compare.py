@@ -58,7 +58,6 @@ def side(n: int, place: str, clause: Clause, query_tokens: Sequence[str],
         if len(text) <= 60 or not actions:
             actions.append(text)
             scores.append(s)
-    shown = " ".join(actions)
     said = "".join(sp.text for sp in spans if any(a in sp.text for a in actions))  # the sentences shown
     bodies = [b for b in names(said) if b not in clause.units]
     figs = [t for t, _ in found if figures(t)]

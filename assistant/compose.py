@@ -15,7 +15,7 @@ from index import Clause, Document
 
 from . import compare as comparing
 from .answer import Answer, Citation, Intent
-from .judge import MONEY_ASK
+from .judge import CASE_ADVICE_ASK, MONEY_ASK, unnamed_application
 from .query import Query
 from .lead import Names, gist, lead_sentences, tighten
 from .quotes import best_quote
@@ -60,11 +60,6 @@ def asked(ctx: Context, q: Query) -> tuple[str, ...]:
         for m in re.finditer(re.escape(name), q.norm):
             touching |= {q.norm[i : i + 2] for i in range(max(0, m.start() - 1), m.end())}
     return tuple(t for t in q.tokens if t.lstrip("#") not in places and not (t.startswith("#") and t[1:] in touching))
-
-
-def _scope(ctx: Context, doc_ids: Sequence[str]) -> str:
-    names = [f"《{ctx.documents[d].short_name}》" for d in dict.fromkeys(doc_ids)]
-    return "、".join(names)
 
 
 def lookup(ctx: Context, q: Query, hits: Sequence[Hit], k: int, intent: Intent = Intent.LOOKUP) -> Answer:
@@ -209,6 +204,11 @@ def abstain(ctx: Context, q: Query, nearest: Clause | None, reason: str = "") ->
             text += f"（{q.scope_note}。）"
     elif MONEY_ASK.search(q.norm):
         text = "这些文件没有规定具体的金额或收费标准，无法回答这个问题。"
+    elif CASE_ADVICE_ASK.search(q.norm):
+        text = (f"这些文件是{covered}的知识产权保护政策，不对个案提供法律意见（如何应诉、结果如何）；"
+                "请咨询律师或当地知识产权维权援助机构。")
+    elif what := unnamed_application(q):
+        text = f"这些文件（{covered}的知识产权保护政策）没有规定“{what}”的申请办理，我不作推测。"
     else:
         text = f"这些文件（{covered}的知识产权保护政策）没有涉及这个问题，我不作推测。"
     if nearest is not None:

@@ -21,13 +21,14 @@ from dataclasses import dataclass
 from index.normalize import normalise
 
 from .answer import Intent
-from .query import Query, is_common_word
+from .query import Query
+from .words import content_words, is_common_word
 from .retrieve import Hit
 
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元")
 MONEY_ASK = re.compile(r"多少钱|(?:费用|收费|金额|补偿金?|赔偿金?|补贴|奖励|资助|奖金)(?:是|有|能|按|给)?(?:多少|几|怎么算|什么标准|标准)|"
                        r"(?:补贴|奖励|补偿|赔偿)标准|(?:奖励|补贴|资助|罚款|领|给|赔|拿|补|交|缴|付|花)多少|能拿多少|多少(?:补贴|奖励|费用)|"
-                       r"每件(?:给|奖|补)|每家(?:给|奖|补|最多)|how much|\bfees?\b|\bcost")
+                       r"每件(?:给|奖|补)|每家(?:给|奖|补|最多)|how much|what (?:is|are) the (?:fees?|costs?|subsid(?:y|ies)|amounts?)\b")
 _VALUE_ASKS = [
     # (what the question asks for, what a clause must print to answer it): asking forms, not
     # mentions ("照片被公众号拿去用" mentions a 公众号 but does not ask for one)
@@ -58,11 +59,35 @@ def ask_part(norm: str) -> str:
 # Results achieved (去年审结了多少件, 实际完成了吗): the documents set targets and measures only.
 RESULTS_ASK = re.compile(r"(?:去年|前年|上一年|今年上半年|已经|实际|至今|迄今|到现在|目前为止|截至目前|最后)"
                          r".{0,12}(?:多少|几|完成|达到了|实现了|成效|效果|结果|判决)|判决结果|完成得怎么样|完成了吗|"
-                         r"(?:建成|建好|成立|挂牌|落地|开通)了(?:吗|没)")
+                         r"(?:建成|建好|成立|挂牌|落地|开通)了(?:吗|没)|"
+                         r"(?:哪一年|哪年|什么时候|何时|哪天)(?:注册|成立|设立|获批|批准|认定|建成|挂牌|开通)的?")
+# Advice on one's own case (怎么答辩, 会不会坐牢, 官司能不能赢): the documents are policy, not counsel.
+CASE_ADVICE_ASK = re.compile(r"(?:怎么|如何|怎样)(?:答辩|应诉|辩护|写起诉状)|会不会(?:坐牢|判刑|被判|被抓|输)|判几年|判多久|"
+                             r"(?:要不要|需不需要|该不该)(?:请|找)律师|(?:能不能|能否|会不会)(?:赢|胜诉|打赢)|能赢吗|胜算|赢面")
 # Another office's registration procedure or fees (how to file a patent, the official fee).
 PROCEDURE_ASK = re.compile(r"(?:申请|注册|办理|缴纳?|提交)\S{0,8}(?:流程|步骤|手续|材料|官费|年费|申请费|表格)"
                            r"|(?:流程|步骤|手续)是(?:怎样|什么)|怎么(?:缴|交)(?:费|年费)|(?:年费|官费|申请费|减缴|费减)\S{0,6}(?:怎么|如何)")
 _PROCEDURE_TEXT = re.compile(r"流程|程序|手续|材料|年费|官费")
+# Applying for something (税收优惠怎么申请, 怎么申请人才公寓): when what is applied for is a thing no
+# document names, the documents cannot say how.
+_APPLY = re.compile(r"(?:怎么|如何|怎样|咋|去哪|在哪|哪里|到哪)(?:才能|可以|能|去)?(?:申请|申报|办理|领取|享受)")
+
+
+def unnamed_application(q: Query) -> str:
+    """What the question asks how to apply for, when that is a thing no document names ("" otherwise):
+    the phrase before or after the asking apply-verb that holds the question's unknown words."""
+    asked = ask_part(q.norm)
+    m = _APPLY.search(asked)
+    if not m or not q.unknown_terms:
+        return ""
+    before = re.split(r"[，,。；;！!？?、]", asked[: m.start()])[-1]
+    after = re.split(r"[，,。；;！!？?、]", asked[m.end():])[0]
+    for phrase in (before, after):
+        words = [w for w in content_words(phrase) if not any(w in p or p in w for p in q.places)]
+        unknown = [w for w in words if any(t in w or w in t for t in q.unknown_terms)]
+        if words and len(unknown) * 2 >= len(words):  # 人才公寓, 税收优惠 — not 专利快速预审
+            return re.sub(r"^(?:的|我们|我|想|要|请问)+|的$", "", phrase.strip())
+    return ""
 
 
 # Words that frame a question about responsibility or point back at a clause: not content.
@@ -80,6 +105,9 @@ class AbstainPolicy:
     off_topic_coverage: float = 0.30
     keyword_only_coverage: float = 0.15  # no dense side (keyword mode): words alone decide
     min_dense_english: float = 0.76  # cosine of the best clause, for English questions
+    # English with no IP word, no unit, no target or document asked: in-scope ones sit at 0.78–0.85,
+    # unrelated ones (weather, recipes) at 0.76–0.79
+    off_topic_dense_english: float = 0.80
     partial_coverage: float = 0.45  # below this the answer carries a "not clearly covered" notice
 
 
@@ -124,8 +152,12 @@ def assess(q: Query, hits: Sequence[Hit], ctx, policy: AbstainPolicy = DEFAULT_P
             return Verdict("问题所问的具体数值/信息在相关条款中没有出现", 0.0)
     if q.intent in (Intent.CLAUSE_REF, Intent.DEPARTMENT):
         return Verdict()
+    if CASE_ADVICE_ASK.search(asked):
+        return Verdict("问题问的是个案的法律意见，这些政策文件不提供", 0.0)
     if RESULTS_ASK.search(asked):
         return Verdict("问题问的是实际结果或数据，文件只规定了目标和措施", 0.0)
+    if what := unnamed_application(q):
+        return Verdict(f"问题问的是“{what}”如何申请办理，这些文件没有规定", 0.0)
     if PROCEDURE_ASK.search(asked) and not _PROCEDURE_TEXT.search(top_text):
         return Verdict("问题问的是申请/注册的办理流程或收费，不是这些政策文件的内容", 0.0)
     dense = max((h.dense for h in hits[:3]), default=0.0)
@@ -133,24 +165,25 @@ def assess(q: Query, hits: Sequence[Hit], ctx, policy: AbstainPolicy = DEFAULT_P
     if q.english:  # no Chinese words to cover: the dense side and the glossary decide
         if has_dense and dense < policy.min_dense_english and hits[0].keyword <= 0:
             return Verdict(f"检索证据不足（英文问题，语义相似度 {dense:.2f}）", 0.0)
+        if has_dense and not (q.speaks_of_ip or q.units or q.asks_target or q.about_document) \
+                and dense < policy.off_topic_dense_english:
+            return Verdict(f"问题与这些文件的内容相距较远（英文问题，语义相似度 {dense:.2f}）", 0.0)
         return Verdict(confidence=min(1.0, max(0.0, (dense - 0.7) / 0.2)) if has_dense else 0.5)
     cov = coverage(q, hits, ctx)
     if has_dense:
-        if not q.speaks_of_ip and dense < policy.off_topic_dense and cov < policy.off_topic_coverage:
+        if not q.speaks_of_ip and not q.units and not (q.about_document and q.doc_ids) \
+                and dense < policy.off_topic_dense and cov < policy.off_topic_coverage:
             return Verdict(f"问题与这些文件的内容相距较远（语义相似度 {dense:.2f}，关键词覆盖 {cov:.2f}）", 0.0)
         confidence = 0.5 * cov + 0.5 * min(1.0, max(0.0, (dense - 0.85) / 0.1))
     else:
-        if not q.speaks_of_ip and cov < policy.keyword_only_coverage:
+        if not q.speaks_of_ip and not q.units and not (q.about_document and q.doc_ids) \
+                and cov < policy.keyword_only_coverage:
             return Verdict(f"问题的关键词在相关条款中几乎没有出现（覆盖 {cov:.2f}）", 0.0)
         confidence = cov
     notice = ""
-    if cov < policy.partial_coverage:
+    front_matter = q.about_document and hits[0].clause_id.endswith("#0.0")  # the header answers it as printed
+    if cov < policy.partial_coverage and not front_matter:
         missing = [t for t in q.unknown_terms][:3]
         what = f"（如“{'、'.join(missing)}”）" if missing else ""
         notice = f"文件没有直接写到您问的具体情形{what}，以下是最相关的规定，供参考。"
     return Verdict(confidence=round(confidence, 3), notice=notice)
-
-
-def should_abstain(q: Query, hits: Sequence[Hit], ctx, policy: AbstainPolicy = DEFAULT_POLICY) -> str:
-    """A reason to decline ("" to answer)."""
-    return assess(q, hits, ctx, policy).decline

@@ -22,7 +22,8 @@ from .english import with_english_lead
 from .errors import UserError
 from .followup import rewrite
 from .judge import Verdict, assess
-from .query import CorpusView, Query, content_words, named_things, understand
+from .query import CorpusView, Query, named_things, understand
+from .words import content_words
 from .quotes import sentence_scores
 from .retrieve import Hit, Mode, Retriever, passage_text
 from .settings import Settings
@@ -151,6 +152,12 @@ class Assistant:
         # as searched (an over-long question: its question part), minus invisible characters and lone surrogates
         answer.question = clean(capped(question, self.settings.retrieval.max_question_chars)[0])
         answer.rewritten = q.question if q.question != answer.question[: len(q.question)] else ""
+        if q.unlisted_unit and not answer.abstained:  # 新乡市场监管局负责哪些: that document assigns no units
+            names = "、".join(f"《{self.ctx.documents[d].short_name}》" for d in q.doc_ids)
+            answer.notice = with_notice(f"{names}没有为各项措施列明责任单位，无法据此列出{q.unlisted_unit}承担的措施；"
+                                        f"以下是文中与问题最相关的条款。", answer.notice)
+        if q.scope_note and not answer.abstained:  # 合肥 answered from 瑶海区's document: say so first
+            answer.notice = with_notice(q.scope_note + "。", answer.notice)
         notes = []
         if q.corrections:
             notes.append("已将" + "，".join(f"“{a}”按“{b}”" for a, b in q.corrections) + "理解。")
@@ -225,7 +232,7 @@ class Assistant:
         if q.intent is Intent.COMPARE:
             return compose.compare(ctx, q, self._best_per_doc(q, mode))
         if q.intent is Intent.RESPONSIBILITY:
-            return duties.responsibility(ctx, q, _measures_first(hits)[0])  # its own units, never a neighbour's
+            return duties.responsibility(ctx, q, _with_units_first(_measures_first(hits), ctx))  # its own units
         if q.intent is Intent.FACT:
             front = next((ctx.clauses[h.clause_id] for h in hits if h.clause_id.endswith("#0.0")), None)
             for doc_id in q.doc_ids[:1]:
@@ -321,7 +328,8 @@ class Assistant:
             groups.setdefault(self.view.place_of(doc_id), []).append(doc_id)
         best = []
         for place_docs in groups.values():
-            hits = _measures_first(self.search(q, 3, mode, doc_ids=place_docs))
+            keep = self.target_clauses if q.asks_target else frozenset()
+            hits = _measures_first(self.search(q, 3, mode, doc_ids=place_docs), keep)
             if hits:
                 best.append(hits[0])
         if not q.doc_ids:  # 各地: the documents that speak to it, best first
@@ -334,12 +342,25 @@ _TARGET_SENTENCE = re.compile(r"(?:力争|争取)?到\s*20\d\d\s*年")  # "到 2
 
 
 def with_notice(notice: str, more: str) -> str:
-    return f"{notice} {more}" if notice else more
+    return f"{notice} {more}" if notice and more else notice or more
 
 
-def _measures_first(hits: Sequence[Hit]) -> list[Hit]:
-    """Numbered measures before front matter and chapter text (which carry no units)."""
-    return sorted(hits, key=lambda h: h.clause_id.endswith(".0"))
+def _measures_first(hits: Sequence[Hit], keep: frozenset[str] = frozenset()) -> list[Hit]:
+    """Numbered measures before front matter and chapter text (which carry no units), except the
+    chapter texts in `keep` (the targets of 总体要求, asked for targets)."""
+    return sorted(hits, key=lambda h: h.clause_id.endswith(".0") and h.clause_id not in keep)
+
+
+def _with_units_first(hits: Sequence[Hit], ctx, ratio: float = 0.7, within: int = 3) -> Hit:
+    """Asked who is responsible: of the best few, a measure that lists its units beats one that lists
+    none (a plan without 责任单位 beside the opinions that assign them), if its words are close."""
+    top = hits[0]
+    if ctx.clauses[top.clause_id].units:
+        return top
+    for h in hits[1:within]:
+        if ctx.clauses[h.clause_id].units and h.keyword >= ratio * top.keyword:
+            return h
+    return top
 
 
 def _focus(hits: Sequence[Hit], k: int, ratio: float = 0.75, most: int = 3,

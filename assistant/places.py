@@ -22,6 +22,7 @@ _SUFFIX_BIG = re.compile(r"(?:省|市|特别行政区|壮族自治区|回族自�
 _SUFFIX_COUNTY = re.compile(r"(?:区|县|市|旗)$")
 PROVINCE, CITY, COUNTY = 0, 1, 2
 # A part of a city named right after it that the gazetteer does not list (高新区, 经开区, 新站区)
+_CITY_LEVEL = re.compile(r"^(市本级|市级|本级|市政府|市委|市层面|市里)")  # the city's own level, not a part of it
 _PART = re.compile(r"^市?((?:(?![的和与及在里])[\u4e00-\u9fff]){1,5}?(?:高新区|新区|开发区|经开区|园区|区|县))")
 
 
@@ -38,13 +39,6 @@ class Division:
 
     def within(self, other: Division) -> bool:
         return self.code.startswith(other.prefix)
-
-
-@dataclass(frozen=True)
-class Mention:
-    surface: str  # as written in the question
-    start: int
-    division: Division
 
 
 @dataclass(frozen=True)
@@ -75,7 +69,6 @@ class Gazetteer:
 
     def __init__(self, divisions: Iterable[Division], corpus_text: str = "") -> None:
         self.divisions = tuple(divisions)
-        self.by_code = {d.code: d for d in self.divisions}
         names: dict[str, list[Division]] = {}
         for d in self.divisions:
             names.setdefault(d.name, []).append(d)
@@ -178,7 +171,18 @@ class PlaceResolver:
                 docs += [doc for doc in [*inside, *(d for _, d in wider)] if doc not in docs]
                 wider_of += [w for w in wider if not inside]
                 if wider and not inside:  # 合肥高新区: a part of the city other than the document's district
-                    tail = _PART.match(text[pos + len(surface):])
+                    after = text[pos + len(surface):]
+                    level = _CITY_LEVEL.match(after)
+                    if level:  # 合肥市本级的意见: the city's own document, which the corpus does not hold
+                        outside_names.append(surface + level.group(1))
+                        outside += [div for div, _ in wider]
+                        notes += [f"{surface}{level.group(1)}的文件不在其中：这些文件中{surface}只有{self._place_names[d]}的文件"
+                                  for _, d in wider]
+                        docs = [d for d in docs if d not in [d for _, d in wider]]
+                        continue
+                    tail = _PART.match(after)
+                    if not tail:  # 合肥 alone: answered from the district's document, saying so
+                        notes += [f"这些文件中{surface}只有{self._place_names[d]}的文件，以下据此回答" for _, d in wider]
                     areas = {area.name for div, _ in wider for area, d in self.areas if area.within(div)}
                     if tail and not self.gazetteer.names.get(tail.group(1)) \
                             and tail.group(1) not in areas and not any(tail.group(1) in a for a in areas):
@@ -193,6 +197,8 @@ class PlaceResolver:
             if province is not None:  # 河南: judged below, by whether a covered place is named too
                 provinces.append((surface, province))
                 continue
+            if all(div.rank >= COUNTY and div.name != surface for div in cands) and not surface.isascii():
+                continue  # a county's name without 县/区 (平原, 新华, 和平) is a word too: no evidence to decline on
             outside += cands
             outside_names.append(surface if not surface.isascii() else cands[0].name)  # luoyang → 洛阳市
             for div in cands:

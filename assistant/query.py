@@ -9,10 +9,9 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from index import Clause, Document
-from index.keyword import STOPWORDS, Tokenizer, expansions
+from index.keyword import Tokenizer, expansions
 from index.normalize import clean, normalise
 from index.numerals import CHINESE_NUMERAL_CHARS, read_number
 
@@ -21,6 +20,7 @@ from .caps import Cut
 from .places import Gazetteer, PlaceResolver
 from .spelling import Speller
 from .units_lookup import UnitDirectory, UnitMatch
+from .words import ascii_find, expansion_words, is_common_word, is_english, policy_terms, posseg, segment
 
 _N = f"[{CHINESE_NUMERAL_CHARS}\\d]+"
 _CLAUSE_REF = [
@@ -31,8 +31,6 @@ _CLAUSE_REF = [
 ]
 _CHAPTER_REF = re.compile(rf"第\s*({_N})\s*(?:部分|章|节|大项|方面)")
 _INTERROGATIVE = re.compile(r"怎么|什么|多少|哪|几|吗|呢|谁|如何|是否")
-_ASK_WORDS = frozenset("多少 什么 怎么 怎么样 怎样 如何 哪里 哪些 哪个 哪一年 几点 是否 能否 可以 可否 一般 大概 "
-                       "需要 应该 具体 最多 最少 办理 需要 多久".split())
 # Nouns that frame a question rather than name its subject (有什么区别, 叫什么名字 …).
 _ASKING_NOUNS = frozenset("区别 差别 时候 名字 职责 文号 字号 文字 后果 层面 专门 内容 情况 方面 保护措施 办法 做法 "
                           "规定 政策 文件 条款 意思 意义 作用 好处 问题 东西 事情 地方 哪里 时间 日期".split())
@@ -42,21 +40,35 @@ _WHO = re.compile(r"责任单位|有没有责任|有责任吗|什么责任|负�
 # a question that is the unit alone (市公安局呢？) asks the same.
 _DEPT_ASK = re.compile(
     r"负责|承担|牵头|参与|配合|协办|主办|职责|职能|分工|任务|涉及|担任|分到|分配|名下|点名|点了.{0,16}名|提到|提及|"
-    r"出现|列为|列入|(?:管|干|做|办|抓)(?:了|些|的|什么|哪些|啥|哪|几)|(?:哪些|什么|的|哪几项)(?:活|事|工作|措施|条款|内容)|"
+    r"出现|列为|列入|(?:的)?责任(?:有|是)|作用|角色|牵扯|牵涉|关系到|沾边|挂钩|(?:哪几|哪些|多少|几)(?:条|项)|(?:管|干|做|办|抓)(?:了|些|的|什么|哪些|啥|哪|几)|(?:哪些|什么|的|哪几项)(?:活|事|工作|措施|条款|内容)|"
     r"事情|事儿|差事|活儿|responsib|in charge|dut(?:y|ies)|tasks?\b|roles?\b|carr(?:y|ies)|\blead|take part|involved|"
     r"\bdoes\b.{0,60}\bdo\b|\bmeasures\b")
+# X是哪些措施的责任单位: the unit is given, the measures are asked.
+_ROLE_IN_WHICH = re.compile(r"是(?:哪些|哪几项|哪几条|什么|几项)(?:措施|条款|工作|任务|内容|条|项)?的(?:牵头|配合|主办|协办|责任)?(?:单位|部门)")
 _AS_ROLE = re.compile(r"(?:作为|列为|列入|是)(?:牵头|配合|主办|协办|责任)?(?:单位|部门)")
 _CONTRAST = re.compile(r"比较|对比|相比|比起|不同|区别|差异|异同|compare|differ|versus|\bvs\b")
 _FILLER = re.compile(r"[\W\d_a-z]|哪些|哪几|什么|请问|请|列出|列一下|全部|所有|一下|看看|查询|查|都|有|的|了|呢|吗|在|里|中|是|呀|啊")
+# What a list of measures is called (…作为责任单位的条目都列一下, 被列为责任单位的有哪几条).
+_LIST_NOUNS = re.compile(r"条目|条款|措施|任务|工作|事项|内容|条|项|被|哪|几|个")
 _FACT = re.compile(r"多少|几个|几家|几年|哪一年|哪年|何时|什么时候|时间|日期|目标|文号|字号|编号|发文|印发|比例|百分|达到|亿元|万元|数量|几项|截至|到哪|how (?:much|many)|when|what year|target|number|date")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[(（]\d{4}[〕\])）]\s*\d{1,4}\s*号")
 # A named regulation: in 《》, or headed by a place (安徽省知识产权保护条例)
 _REGULATION = re.compile(r"《([^》]{4,40})》|((?:[\u4e00-\u9fff]{2,6}?(?:省|市|区|县))[\u4e00-\u9fff]{2,16}(?:条例|办法|细则))")
 # The document itself, not its measures: its number, date, issuer, what it rests on, its preamble.
 _ABOUT_DOCUMENT = re.compile(r"文号|字号|编号|发文|印发|发布|落款|日期|哪天|哪一天|哪年出|何时出台|什么时候出|哪个机关|哪些机关|哪个部门印发|"
-                             r"谁发的|谁印发|联合印发|发文单位|制定依据|依据的?(?:是|哪)|根据(?:什么|哪)|附件|前言|开头|通知|"
+                             r"谁发的|谁印发|(?:时候|时间|哪年|哪个部门|哪个单位|哪家|谁)(?:下)?发(?:的|出|布)|下发|出台|联合印发|发文单位|制定依据|依据的?(?:是|哪)|根据(?:什么|哪)|附件|前言|开头|通知|"
                              r"document number|issued|issuer")
 # Targets: what a document aims at, and by when (目标, 到哪年, 达到什么水平)
+# The story of an infringement told without the word (我们的款式被别人照着做了, 招牌被人仿了): copying,
+# not theft (被偷了 alone may be a bicycle).
+_COPIED = re.compile(r"被(?:人|别人|他人|对手|同行|竞争对手|前员工|员工|别家|商家|厂家|网友|公司)?.{0,8}?"
+                     r"(?:抄|仿|盗用|盗版|盗图|冒用|冒充|照着|山寨|复制|模仿|抢注|假冒|剽窃|搬运|翻拍|翻录|套用|蹭)"
+                     r"|(?:别人|有人|他人|对手|同行|别家)(?:用|使用|盗用|冒用)了?(?:我们|我|咱)")
+# Who issued the document (哪个部门发的, 谁印发的): a question about the document, not about duties.
+_ISSUED = re.compile(r"(?:哪个|哪些|哪家|什么)(?:部门|单位|机关|机构)(?:联合)?(?:下)?(?:发|印发|发布|出台|制定)|"
+                     r"谁(?:下)?(?:发|印发|发布|出台|制定)|发文(?:单位|机关)")
+# A unit named in a question (市场监管局, 区司法局): for documents that list no 责任单位 at all.
+_ORGAN = re.compile(r"(?:[市区县]委?)?[\u4e00-\u9fff]{2,10}?(?:管理局|局|委员会|委|人民法院|法院|检察院|办公室|办|厅|海关|支行)")
 _TARGET_ASK = re.compile(r"目标|到哪年|到哪一年|哪一年|哪年|时间节点|什么水平|达到什么|要达到|定到|定了什么|\btargets?\b|\bgoals?\b|\baims?\b|by when|what year")
 _PLAIN_CLAUSE_ASK = re.compile(r"讲的是什么|讲了什么|说的是什么|是什么内容|内容是什么|说了什么|原文|全文|讲什么|写了什么|具体内容")
 
@@ -76,12 +88,12 @@ class Query:
     truncated: bool = False
     cut: Cut | None = None  # what an over-long question was cut to (caps.capped, before any work)
     unknown_terms: tuple[str, ...] = ()  # nouns the corpus never uses (天气, 营业执照 …)
-    unknown_focus: bool = False  # …and one of them is what the question asks for (…的网址是多少？)
     corrections: tuple[tuple[str, str], ...] = ()  # homophone typos fixed: (as typed, as meant)
     speaks_of_ip: bool = True  # names an IP right or an everyday word for one (商标, 山寨, 没授权)
     foreign_documents: tuple[str, ...] = ()  # document numbers or regulations cited that the corpus lacks
     about_document: bool = False  # asks about the document itself (number, date, issuer): the front matter answers
     asks_target: bool = False  # asks what is aimed at, or by when: clauses that set targets answer
+    unlisted_unit: str = ""  # asks what a unit carries where the named documents list no units at all
     tokens: tuple[str, ...] = field(default=(), compare=False)
 
 
@@ -112,8 +124,7 @@ class CorpusView:
         )
         self._distinct = _distinctive_title_terms(self.documents, tokenizer)
         self._corpus_text = normalise("".join(c.text for c in clauses) + "".join(d.title + d.issuer for d in documents))
-        self._provinces = {normalise(d.province) for d in self.documents}
-        words = {w for c in clauses for w in _words(normalise(c.body))}
+        words = {w for c in clauses for w in segment(normalise(c.body))}
         words |= {w[i : i + 2] for w in list(words) if len(w) == 4 for i in (0, 2)}
         words |= named_things([self._corpus_text if isinstance(self._corpus_text, str) else self._corpus_text.text])
         self.places = PlaceResolver(self.documents, Gazetteer.bundled(self._corpus_text))
@@ -130,7 +141,7 @@ class CorpusView:
         docs: list[str] = []
         taken = norm
         for name, doc_id in self._names:
-            pos = taken.find(name) if not name.isascii() else _ascii_find(taken, name)
+            pos = taken.find(name) if not name.isascii() else ascii_find(taken, name)
             if pos >= 0:
                 if doc_id not in docs:
                     docs.append(doc_id)
@@ -169,7 +180,7 @@ class CorpusView:
     def speaks_of_ip(self, norm: str) -> bool:
         """Evidence the question is about IP at all: a policy term of the family, or an everyday
         or English word the glossary maps to one."""
-        return bool(expansions(norm)) or any(t in norm for t in _policy_terms())
+        return bool(expansions(norm)) or any(t in norm for t in policy_terms()) or bool(_COPIED.search(norm))
 
     def foreign_documents(self, norm: str) -> list[str]:
         """Documents the question cites by number (豫办〔2020〕21号) or as a named regulation
@@ -189,8 +200,8 @@ class CorpusView:
         """Nouns of the question that no document uses, even piecewise (every two-character
         piece of the word absent or the word itself absent and not a known everyday word)."""
         out = []
-        known = _expansion_words()
-        for word, flag in _posseg(norm):
+        known = expansion_words()
+        for word, flag in posseg(norm):
             if (len(word) < 2 or not (flag[:1] == "n" or flag in ("l", "vn")) or flag == "ns"
                     or word in self._corpus_text or word in known
                     or word in _ASKING_NOUNS or word[-1] in "是的" or _INTERROGATIVE.search(word)):
@@ -199,12 +210,6 @@ class CorpusView:
             if not all(p in self._corpus_text for p in pieces):
                 out.append(word)
         return out
-
-    def is_focus(self, norm: str, term: str) -> bool:
-        """True when nothing the corpus speaks of follows the term: it is what is asked."""
-        tail = norm[norm.find(term) + len(term):]
-        content = [w for w, _ in _posseg(tail) if len(w) >= 2 and w not in STOPWORDS and w not in _ASK_WORDS]
-        return not any(w in self._corpus_text for w in content)
 
     def measure_clauses(self, number: int, doc_ids: Sequence[str]) -> list[str]:
         return [c.clause_id for c in self.clauses if c.measure == number and (not doc_ids or c.doc_id in doc_ids)]
@@ -217,7 +222,7 @@ def understand(question: str, view: CorpusView, max_chars: int = 500) -> Query:
     norm = normalise(text)
     mentions = view.places.gazetteer.find(norm)
     norm, corrections = _fix_typos(norm, view, protected=[m[0] for m in mentions])  # 惠济区 is no typo of 惠企
-    english = _is_english(norm)
+    english = is_english(norm)
     doc_ids, places = view.docs_named(norm)
     doc_ids, places, foreign, scope_note = view.read_places(norm, doc_ids, places)
     units = tuple(view.units.find(norm, doc_ids))
@@ -228,6 +233,7 @@ def understand(question: str, view: CorpusView, max_chars: int = 500) -> Query:
     intent = _intent(norm, units, refs, places, english)
     if intent is Intent.DEPARTMENT and doc_ids:
         units = tuple(u for u in units if u.doc_id in doc_ids)
+    unlisted = "" if units or not doc_ids else _unlisted_unit(norm, view, doc_ids, places)
     return Query(
         question=text,
         norm=norm,
@@ -241,14 +247,31 @@ def understand(question: str, view: CorpusView, max_chars: int = 500) -> Query:
         english=english,
         truncated=truncated,
         unknown_terms=tuple(unknown),
-        unknown_focus=any(view.is_focus(norm, t) for t in unknown),
         corrections=tuple(corrections),
         tokens=tuple(view.tokenizer(" ".join([norm, *expansions(norm)]))),
         speaks_of_ip=view.speaks_of_ip(norm),
         about_document=bool(_ABOUT_DOCUMENT.search(norm)),
         asks_target=bool(_TARGET_ASK.search(norm)),
         foreign_documents=tuple(view.foreign_documents(norm)),
+        unlisted_unit=unlisted,
     )
+
+
+def _unlisted_unit(norm: str, view: CorpusView, doc_ids: Sequence[str], places: Sequence[str]) -> str:
+    """The unit a duty question names, when none of the named documents lists units ("" otherwise)."""
+    if any(view.units.by_doc.get(d) for d in doc_ids):
+        return ""
+    rest = norm
+    for p in sorted(places, key=len, reverse=True):
+        rest = rest.replace(p, " ")
+    m = _ORGAN.search(rest)
+    if not m:
+        return ""
+    name = m.group(0)
+    for surface, _, _ in view.places.gazetteer.find(name):  # 瑶海区市场监管局 → 区市场监管局
+        if name.startswith(surface) and len(name) > len(surface) + 2:
+            name = name[len(surface) - 1:] if surface[-1] in "市区县" else name[len(surface):]
+    return name if _duty_ask(rest, [UnitMatch(doc_ids[0], name, name)], places) else ""
 
 
 def named_things(texts, pieces: bool = True) -> set[str]:
@@ -268,7 +291,7 @@ def _fix_typos(norm: str, view: CorpusView, protected: Sequence[str] = ()) -> tu
     fixes = []
     named = [(m.start(), m.end()) for u in view.units.find(norm) for m in re.finditer(re.escape(u.key), norm)]
     at = 0
-    for word, _flag in _posseg(norm):
+    for word, _flag in posseg(norm):
         start, at = at, at + len(word)
         if any(a < at and start < b for a, b in named):
             continue  # part of a unit's name (发展改革委 | 管什么), not a typo
@@ -289,6 +312,8 @@ def _intent(norm: str, units: Sequence[UnitMatch], refs: Sequence[str], places: 
         return Intent.DEPARTMENT
     if _COMPARE.search(norm) or len(places) >= 2:
         return Intent.COMPARE
+    if _ISSUED.search(norm):
+        return Intent.FACT
     if _WHO.search(norm):
         return Intent.RESPONSIBILITY
     if refs:
@@ -320,9 +345,14 @@ def _duty_ask(norm: str, units: Sequence[UnitMatch], places: Sequence[str]) -> b
     rest = norm
     for word in sorted({u.key for u in units} | set(places), key=len, reverse=True):
         rest = rest.replace(word, " ")
+    if _ROLE_IN_WHICH.search(rest):
+        return True
+    as_role = bool(_AS_ROLE.search(rest))
     rest = _AS_ROLE.sub(" ", rest)
     if _WHO.search(rest.replace("负责", "").replace("responsible for", "")):
         return False
+    if as_role and not _LIST_NOUNS.sub("", _FILLER.sub("", rest)).replace("市", ""):
+        return True  # X作为责任单位的措施有哪些: nothing but the role and a list is asked
     return bool(_DEPT_ASK.search(rest)) or len(_FILLER.sub("", rest).replace("市", "")) == 0
 
 
@@ -366,53 +396,3 @@ def _distinctive_title_terms(documents: Sequence[Document], tokenizer: Tokenizer
         tail = re.findall(r"[\u4e00-\u9fff]{2}$", re.sub(r"[（(].*?[)）]", "", normalise(d.title)))
         out[d.doc_id] = {t for t in mine if len(t) >= 3 and t not in theirs} | {t for t in tail if t not in theirs}
     return out
-
-
-def content_words(text: str) -> list[str]:
-    """Nouns, verbal nouns and names of a text, whole words (no search-mode fragments)."""
-    return [w for w, f in _posseg(normalise(text)) if len(w) >= 2 and f[:1] in ("n", "l") or f == "vn"]
-
-
-def _words(text: str) -> list[str]:
-    import jieba  # noqa: PLC0415
-
-    return jieba.lcut(text)
-
-
-def is_common_word(word: str) -> bool:
-    import jieba  # noqa: PLC0415
-
-    return jieba.dt.FREQ.get(word, 0) >= 20
-
-
-@lru_cache(maxsize=2048)
-def _posseg(text: str) -> tuple[tuple[str, str], ...]:
-    import jieba.posseg  # noqa: PLC0415
-
-    return tuple((w.word, w.flag) for w in jieba.posseg.cut(text))
-
-
-def _ascii_find(text: str, name: str) -> int:
-    m = re.search(rf"\b{re.escape(name)}\b", text)
-    return m.start() if m else -1
-
-
-@lru_cache(maxsize=1)
-def _policy_terms() -> tuple[str, ...]:
-    from index.keyword import TERMS_FILE  # noqa: PLC0415
-
-    lines = TERMS_FILE.read_text(encoding="utf-8").splitlines()
-    return tuple(normalise(t.strip()) for t in lines if t.strip() and not t.startswith("#"))
-
-
-@lru_cache(maxsize=1)
-def _expansion_words() -> frozenset[str]:
-    from index.keyword import _synonyms  # noqa: PLC0415
-
-    return frozenset(w for w, _ in _synonyms())
-
-
-def _is_english(norm: str) -> bool:
-    letters = sum(1 for ch in norm if ch.isascii() and ch.isalpha())
-    cjk = sum(1 for ch in norm if "\u4e00" <= ch <= "\u9fff")
-    return letters > 3 * max(cjk, 1)

@@ -68,9 +68,3 @@ def best_quote(
     if max_sentences > 1 and best + 1 < len(spans) and scores[best + 1] >= 0.6 * scores[best] > 0:
         end = spans[best + 1].end
     return body[start:end].strip()
-
-
-def lead_sentence(body: str) -> str:
-    """The measure's lead phrase with its full stop (强化行政执法。), verbatim."""
-    spans = sentences(body)
-    return spans[0].text if spans else body

@@ -41,7 +41,27 @@ def name_keys(name: str, city: str = "") -> set[str]:
         keys.add(bare[-2:])
     for i in range(1, len(bare) - 2):  # suffixes of 3+ chars: 市场监管局 of 市市场监管局
         keys.add(bare[i:])
+    keys |= _short_forms(bare)
     return {k for k in keys if len(k) >= 2}
+
+
+def _short_forms(bare: str) -> set[str]:
+    """How a joined or long name is said short: each part of a joined name with the common suffix
+    (政务服务和大数据管理局 → 政务服务局, 大数据管理局), and without 管理 (大数据局, 市场监督局)."""
+    m = _SUFFIX.search(bare)
+    if not m:
+        return set()
+    stem, suffix = bare[: m.start()], m.group(1)
+    parts = [p for p in re.split(r"[和与及]", stem) if len(p) >= 2] if len(stem) > 4 else [stem]
+    out = set()
+    if len(parts) >= 2:  # 林业和茶产业局 → 林茶局, 文化和旅游局 → 文旅局: each part's first character
+        out.add("".join(p[0] for p in parts) + suffix)
+    for part in {stem, *parts}:
+        out.add(part + suffix)
+        if part.endswith("管理") and len(part) > 3:
+            out.add(part[:-2] + suffix)
+    out.discard(bare)
+    return {k for k in out if len(k) >= 3}
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.scale import questions  # noqa: E402
+from benchmarks.common import questions  # noqa: E402
 from benchmarks.synth import SEEDS, build_pool, generate, load_corpus  # noqa: E402
 
 DEPTH = 30

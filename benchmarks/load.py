@@ -25,36 +25,19 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT_DIR = ROOT / "docs" / "benchmarks"
-QUESTIONS = ROOT / "evals" / "questions.jsonl"
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def questions(limit: int = 0) -> list[str]:
-    out = []
-    for line in QUESTIONS.read_text(encoding="utf-8").splitlines():
-        if line.strip():
-            rec = json.loads(line)
-            if not rec.get("history"):
-                out.append(rec["question"])
-    return out[:limit] if limit else out
+from benchmarks.common import OUT_DIR, questions, report_only, start_serve, stop  # noqa: E402
 
 
 def tree_rss_mb(pid: int) -> float:
@@ -81,39 +64,6 @@ def tree_rss_mb(pid: int) -> float:
         except OSError:
             pass
     return total
-
-
-def start_server(data_dir: Path, timeout: float) -> tuple[subprocess.Popen, str, float, Path]:
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    env = {**os.environ, "POLICY_DATA_DIR": str(data_dir), "GRADIO_ANALYTICS_ENABLED": "False",
-           "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
-    log = data_dir / f"serve-{port}.log"
-    t0 = time.perf_counter()
-    with open(log, "w") as fh:
-        proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], cwd=ROOT,
-                                env=env, stdout=fh, stderr=subprocess.STDOUT)
-    while time.perf_counter() - t0 < timeout:
-        if proc.poll() is not None:
-            raise SystemExit(f"serve exited with {proc.returncode}:\n{log.read_text()[-2000:]}")
-        try:
-            with urllib.request.urlopen(url, timeout=2) as r:
-                if r.status == 200:
-                    return proc, url, time.perf_counter() - t0, log
-        except OSError:
-            time.sleep(0.2)
-    stop(proc)
-    raise SystemExit(f"serve was not ready after {timeout:.0f} s; see {log}")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def _cited(out) -> tuple[str, ...] | None:
@@ -225,13 +175,10 @@ def main() -> int:
     ap.add_argument("--report-only", action="store_true", help="rewrite load.md and load.png from the saved load.json")
     args = ap.parse_args()
     if args.report_only:
-        data = json.loads((args.out / "load.json").read_text())
-        write_markdown(data, args.out / "load.md")
-        plot(data, args.out / "load.png")
-        return 0
+        return report_only(args.out, "load", write_markdown, plot)
     if args.clients < 1 or args.duration <= 0:
         ap.error("--clients must be ≥ 1 and --duration > 0")
-    qs = questions(args.questions)
+    qs = questions(args.questions, spread=False)
     proc = None
     ready_s = None
     built = None
@@ -242,7 +189,7 @@ def main() -> int:
         tmp = tempfile.TemporaryDirectory(prefix="policy-load-")
         data_dir = args.data_dir or Path(tmp.name)
         data_dir.mkdir(parents=True, exist_ok=True)
-        proc, url, ready_s, log = start_server(data_dir, args.ready_timeout)
+        proc, url, ready_s, log = start_serve(data_dir, args.ready_timeout)
         built = "正在构建" in log.read_text(encoding="utf-8", errors="replace")
         pid = proc.pid
         print(f"server ready in {ready_s:.1f} s at {url} (pid {pid})", file=sys.stderr)

@@ -20,7 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,15 +31,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import free_port  # noqa: E402
 from tests.browser import chromium, close  # noqa: E402  (the browser test's headless Chromium)
 
 QUESTION = "郑州开展铁拳专项行动的责任单位有哪些？"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def env_for(tree: Path, data_dir: Path) -> dict[str, str]:

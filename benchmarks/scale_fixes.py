@@ -30,7 +30,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.versions import checkouts, rss_mb, run_in, use_tree  # noqa: E402
+from benchmarks.common import proc_status_mb, questions  # noqa: E402
+from benchmarks.versions import checkouts, run_in, use_tree  # noqa: E402
 
 OUT_DIR = ROOT / "docs" / "benchmarks"
 VERSIONS = {"before": "a2b8152", "fixed": "7f5d815", "now": None}  # None: this tree, as it is
@@ -75,11 +76,11 @@ def worker(job: dict) -> dict:
     terms |= named_things((c.text for c in clauses), pieces=False)
     tok = Tokenizer(TokenMode.BOTH, extra_terms=terms)
     tok("知识产权")  # jieba's dictionary loads before the baseline
-    base = rss_mb()
+    base = proc_status_mb()
     t = time.perf_counter()
     r = Retriever(clauses, tok, None)  # the keyword index, built as every start built it before P9
     row["build_retriever_s"] = time.perf_counter() - t
-    row["build_peak_mb"] = rss_mb("VmHWM") - base
+    row["build_peak_mb"] = proc_status_mb("self", "VmHWM") - base
     norm_qs = [normalise(q) for q in qs]
     q_tokens = [tok(q) for q in qs]
 
@@ -142,12 +143,6 @@ def speller_worker(job: dict) -> dict:
 # --------------------------------------------------------------------------- the driver
 
 
-def _questions(n: int) -> list[str]:
-    rows = [json.loads(x) for x in (ROOT / "evals" / "questions.jsonl").read_text(encoding="utf-8").splitlines() if x.strip()]
-    rows = [r for r in rows if not r.get("history")]
-    return [r["question"] for r in rows[:: max(1, len(rows) // n)]][:n]
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--sizes", default="1000,10000,100000")
@@ -170,7 +165,7 @@ def main() -> int:
     from benchmarks.synth import SEEDS, build_pool, generate, load_corpus
 
     with checkouts(VERSIONS) as (trees, work):
-        qs = _questions(args.questions)
+        qs = questions(args.questions)
         pool = build_pool(load_corpus(SEEDS))
         sizes = []
         for n in (int(s) for s in args.sizes.split(",")):

@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from benchmarks.versions import checkouts, rss_mb, run_in, use_tree  # noqa: E402
+from benchmarks.common import proc_status_mb  # noqa: E402
+from benchmarks.versions import checkouts, run_in, use_tree  # noqa: E402
 
 QUESTION = "郑州开展铁拳专项行动的责任单位有哪些？"
 
@@ -51,7 +52,7 @@ def start(job: dict) -> dict:
     opened = getattr(a, "keyword_index", None)
     return {"assistant_s": t1 - t0, "keyword_index_s": t2 - t1, "first_answer_s": t3 - t2, "total_s": t3 - t0,
             "keyword_index_cpu_s": c2 - c1, "total_cpu_s": c3 - c0,  # CPU time: less disturbed by other load
-            "rss_mb": rss_mb(), "loaded": bool(opened and opened.loaded)}
+            "rss_mb": proc_status_mb(), "loaded": bool(opened and opened.loaded)}
 
 
 def main() -> int:

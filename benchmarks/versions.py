@@ -64,10 +64,3 @@ def use_tree(tree: str) -> None:
 
     if not Path(index.__file__).resolve().is_relative_to(Path(tree).resolve()):
         raise RuntimeError(f"imported index from {index.__file__}, not from {tree}")
-
-
-def rss_mb(key: str = "VmRSS") -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1]) / 1024
-    return float("nan")

@@ -13,65 +13,18 @@ Usage:
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+from benchmarks.common import questions, start_serve, stop  # noqa: E402
 PLACEHOLDER = "正在检索相关条款…"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start(data_dir: Path, timeout: float = 600) -> tuple[subprocess.Popen, str, float]:
-    """Start `serve`; return (process, url, seconds until GET / answers 200)."""
-    port = free_port()
-    url = f"http://127.0.0.1:{port}/"
-    env = {**os.environ, "POLICY_DATA_DIR": str(data_dir), "GRADIO_ANALYTICS_ENABLED": "False", "HF_HUB_OFFLINE": "1"}
-    t0 = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(port)], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    while time.perf_counter() - t0 < timeout:
-        if proc.poll() is not None:
-            raise SystemExit(f"serve exited with {proc.returncode}")
-        try:
-            with urllib.request.urlopen(url, timeout=1) as r:
-                if r.status == 200:
-                    return proc, url, time.perf_counter() - t0
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("serve did not become ready")
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-
-
-def questions(n: int) -> list[str]:
-    out = []
-    for line in (ROOT / "evals" / "questions.jsonl").read_text(encoding="utf-8").splitlines():
-        record = json.loads(line)
-        if not record.get("history"):
-            out.append(record["question"])
-        if len(out) == n:
-            break
-    return out
 
 
 def first_token(url: str, qs: list[str]) -> tuple[list[float], list[float]]:
@@ -108,17 +61,17 @@ def main() -> int:
     ap.add_argument("-n", type=int, default=20, help="questions to time")
     ap.add_argument("--starts", type=int, default=3, help="start-ups to time on the existing index")
     args = ap.parse_args()
-    qs = questions(args.n)
+    qs = questions(args.n, spread=False)
     if args.url:
         firsts, totals = first_token(args.url, qs)
     else:
         data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="web-latency-"))
-        proc, _, cold = start(data_dir)  # builds the index when the folder has none
+        proc, _, cold, _ = start_serve(data_dir, 600, poll=0.05)  # builds the index when the folder has none
         stop(proc)
         print(f"first start (index built if missing): {cold:.2f} s")
         readies = []
         for _ in range(args.starts):
-            proc, url, ready = start(data_dir)
+            proc, url, ready, _ = start_serve(data_dir, 600, poll=0.05)
             readies.append(ready)
             if len(readies) < args.starts:
                 stop(proc)

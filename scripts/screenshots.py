@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.browser import DESKTOP, PHONE, chromium, close, wait  # noqa: E402
-from tests.test_web import Server  # noqa: E402
+from tests.servers import Server  # noqa: E402
 
 SHOTS = ROOT / "docs" / "screenshots"
 QUESTION = "郑州开展铁拳专项行动的责任单位有哪些？"

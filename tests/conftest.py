@@ -22,6 +22,8 @@ os.environ.setdefault("POLICY_DATA_DIR", _DATA)
 
 from tests.openai_stub import openai_stub  # noqa: E402,F401  (fixture: a real OpenAI-protocol server)
 
+pytest_plugins = ("tests.store_helpers",)  # the store tests' fixtures: clauses, cfg, built
+
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
 
@@ -46,6 +48,13 @@ class FakeEmbedder:
 
     def embed_query(self, text):
         return self._vec(text)
+
+
+@pytest.fixture
+def no_proxy_for_loopback(monkeypatch: pytest.MonkeyPatch) -> None:
+    # A proxy in the environment must not swallow requests to the loopback stub.
+    for name in ("NO_PROXY", "no_proxy"):
+        monkeypatch.setenv(name, ",".join(filter(None, ["127.0.0.1", "localhost", os.environ.get(name)])))
 
 
 @pytest.fixture
@@ -74,7 +83,7 @@ def real_assistant(tmp_path_factory):
 @pytest.fixture(scope="session")
 def server(tmp_path_factory):
     """One real `serve` process for the session's web and browser tests."""
-    from tests.test_web import Server, shared_data_dir
+    from tests.servers import Server, shared_data_dir
 
     s = Server(shared_data_dir(tmp_path_factory))
     yield s
@@ -116,19 +125,27 @@ aliases = ["开封市", "Kaifeng"]
 '''
 
 
-@pytest.fixture(scope="session")
-def family_seeds(tmp_path_factory) -> Path:
-    """The five seeds plus three documents of the same family in other layouts (tests/fixtures),
-    added as a user would: the files and their catalog entries, no code."""
+FAMILY = ("luoyang-measures", "anyang-rules", "kaifeng-division")
+
+
+def write_family_seeds(target: Path, doc_ids=FAMILY) -> Path:
+    """The five seeds plus documents of the same family in other layouts (tests/fixtures), added as a
+    user would: the files and their catalog entries, no code."""
     import shutil
 
-    target = tmp_path_factory.mktemp("family") / "seeds"
     shutil.copytree(SEEDS, target)
-    for name in ("luoyang-measures.txt", "anyang-rules.txt", "kaifeng-division.txt"):
-        shutil.copy(ROOT / "tests" / "fixtures" / name, target / name)
+    entries = [e for e in FAMILY_CATALOG.split("\n[[document]]\n") if e.strip()]
     with open(target / "catalog.toml", "a", encoding="utf-8") as fh:
-        fh.write(FAMILY_CATALOG)
+        for doc_id in doc_ids:
+            shutil.copy(ROOT / "tests" / "fixtures" / f"{doc_id}.txt", target / f"{doc_id}.txt")
+            fh.write("\n[[document]]\n" + next(e for e in entries if f'id = "{doc_id}"' in e))
     return target
+
+
+@pytest.fixture(scope="session")
+def family_seeds(tmp_path_factory) -> Path:
+    """The seeds and the three family documents, once for the session."""
+    return write_family_seeds(tmp_path_factory.mktemp("family") / "seeds")
 
 
 @pytest.fixture(scope="session")

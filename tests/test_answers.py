@@ -76,6 +76,64 @@ def test_out_of_scope_declines(real_assistant, question):
     assert ans.abstained and ans.citations == [] and "没有" in ans.answer
 
 
+@pytest.mark.parametrize("question, what", [("新乡的人才公寓怎么申请？", "人才公寓"),
+                                            ("高新技术企业的税收优惠去哪申请？", "税收优惠")])
+def test_applying_for_what_no_document_names_is_declined_naming_it(real_assistant, question, what):
+    ans = real_assistant.ask(question)
+    assert ans.abstained and what in ans.answer
+
+
+@pytest.mark.parametrize("question", ["我们的手游被人山寨了，郑州怎么申请维权？", "瑶海区企业怎么申请专利快速预审？"])
+def test_applying_for_what_the_documents_name_is_answered(real_assistant, question):
+    assert not real_assistant.ask(question).abstained
+
+
+@pytest.mark.parametrize("question", ["我被前公司起诉侵犯商业秘密，该怎么答辩？会不会坐牢？", "这个专利官司能不能打赢？"])
+def test_advice_on_ones_own_case_is_declined(real_assistant, question):
+    ans = real_assistant.ask(question)
+    assert ans.abstained and "法律意见" in ans.answer
+
+
+def test_a_city_named_alone_is_answered_from_its_district_document_saying_so(real_assistant):
+    ans = real_assistant.ask("合肥有什么知识产权保护政策？")
+    assert not ans.abstained and all(c.doc_id == "yaohai-opinions" for c in ans.citations)
+    assert "合肥只有合肥瑶海区的文件" in ans.notice
+    ans = real_assistant.ask("合肥市本级的知识产权保护意见有哪些内容？")
+    assert ans.abstained and "合肥市本级" in ans.answer
+
+
+def test_a_follow_up_asking_for_the_same_rule_elsewhere_carries_the_topic(real_assistant):
+    ans = real_assistant.ask("瑶海区有一样的规定吗？", history=["新乡对电商平台上的专利侵权投诉怎么处理？"])
+    assert not ans.abstained and ans.citations[0].doc_id == "yaohai-opinions"
+
+
+@pytest.mark.parametrize("question", ["我们设计的衣服款式被别人照着做了，信阳有规定吗？",
+                                      "别人用了我们店的名字开了家一样的店，郑州管不管？"])
+def test_an_infringement_told_without_its_word_is_answered(real_assistant, question):
+    assert not real_assistant.ask(question).abstained
+
+
+@pytest.mark.parametrize("question", ["新乡的文件是哪个部门发的？", "信阳那个文件什么时候发的？"])
+def test_questions_about_the_document_are_answered_from_its_header(real_assistant, question):
+    ans = real_assistant.ask(question)
+    assert not ans.abstained and ans.citations[0].clause_id.endswith("#0.0") and not ans.notice
+
+
+@pytest.mark.parametrize("question", ["我的自行车被偷了，郑州管吗？", "新乡哪里的烩面好吃？"])
+def test_off_topic_questions_naming_a_covered_city_are_declined(real_assistant, question):
+    assert real_assistant.ask(question).abstained
+
+
+@pytest.mark.parametrize("question, declined", [
+    ("Someone is selling fake versions of our brand in Xinxiang. What can we do?", False),
+    ("Does Yaohai reward people who report fakes?", False),
+    ("What's the weather like in Xinyang?", True),
+    ("Tell me about pizza recipes.", True),
+])
+def test_english_questions_are_declined_only_when_nothing_speaks_of_ip(real_assistant, question, declined):
+    assert real_assistant.ask(question).abstained is declined
+
+
 def test_follow_up_keeps_the_conversation(real_assistant):
     first = real_assistant.ask("信阳对商业秘密的行政执法有什么措施？")
     assert first.citations[0].doc_id == "xinyang-opinions"

@@ -289,7 +289,7 @@ def test_readme_retriever_example_runs(monkeypatch, tmp_path, capsys):
 @pytest.fixture(scope="module")
 def api_server(tmp_path_factory):
     """`serve` on loopback with keyword retrieval and an API key."""
-    from tests.test_web import Server
+    from tests.servers import Server
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("POLICY_RETRIEVAL", "keyword")

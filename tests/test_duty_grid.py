@@ -30,6 +30,9 @@ TEMPLATES = (
     "{c}的{u}都要做些什么？",
     "{c}{u}被列为责任单位的条款有哪些？",
     "{c}{u}呢？",
+    "{c}{u}作为责任单位的所有措施有哪些？",
+    "{c}{u}被列为责任单位的有哪几条？",
+    "{c}{u}作为责任单位的条目都列一下",
 )
 DOC_TEMPLATE = "{c}{u}在《{d}》里负责哪些措施？"
 EN_TEMPLATES = (
@@ -50,6 +53,12 @@ def _forms(unit: str, city: str, printed: list[str]) -> list[str]:
     core = _ORGAN_SUFFIX.sub("", bare)
     if core != bare:
         out.append(core)
+        suffix = bare[len(core):]
+        parts = re.split("和", core)
+        for part in parts[1:]:  # 政务服务和大数据管理局 → 大数据管理局, 大数据局
+            out += [part + suffix, part.removesuffix("管理") + suffix]
+        if len(parts) >= 2:  # 文化广电和旅游局 → 文旅局
+            out.append("".join(p[0] for p in parts) + suffix)
     return [f for f in dict.fromkeys(out) if len(f) >= 2]
 
 

@@ -10,14 +10,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
+
+from benchmarks.common import ChromaServer
 
 ROOT = Path(__file__).resolve().parent.parent
 QUESTION = "郑州开展铁拳专项行动的责任单位有哪些？"
@@ -26,41 +25,10 @@ BUILDING = ("正在构建", "索引不存在", "索引已过期")  # what DenseI
 pytestmark = pytest.mark.slow
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def chroma_server(tmp_path):
-    port = _free_port()
-    exe = Path(sys.executable).with_name("chroma")
-    log = open(tmp_path / "chroma.log", "w")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [str(exe) if exe.exists() else "chroma", "run", "--path", str(tmp_path / "chroma"),
-         "--host", "127.0.0.1", "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "ANONYMIZED_TELEMETRY": "False"},
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            assert proc.poll() is None, (tmp_path / "chroma.log").read_text()
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).read()
-                break
-            except OSError:
-                assert time.monotonic() < deadline, "chroma run did not start"
-                time.sleep(0.2)
-        yield port
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+    with ChromaServer(tmp_path / "chroma") as srv:
+        yield srv.port
 
 
 def _app(port: int, data_dir: Path, seeds: Path, *args: str) -> list[str]:

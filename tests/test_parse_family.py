@@ -4,48 +4,17 @@ articles. Also: bad catalogs and unreadable files give clear messages."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
 from index import CatalogError, ParseError, load_corpus
-
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SEEDS = Path(__file__).resolve().parent.parent / "seeds"
-
-EXTRA = '''
-[[document]]
-id = "luoyang-measures"
-title = "洛阳市关于加强知识产权保护的若干措施"
-short_name = "洛阳市知识产权保护若干措施"
-city = "洛阳"
-province = "河南"
-issuer = "洛阳市人民政府办公室"
-number = "洛政办〔2022〕9号"
-date = "2022-05-01"
-source = "luoyang-measures.txt"
-
-[[document]]
-id = "anyang-rules"
-title = "安阳市知识产权保护办法"
-short_name = "安阳市知识产权保护办法"
-city = "安阳"
-province = "河南"
-issuer = "安阳市人民政府"
-source = "anyang-rules.txt"
-'''
+from tests.conftest import write_family_seeds
 
 
 @pytest.fixture
 def seeds(tmp_path: Path) -> Path:
-    target = tmp_path / "seeds"
-    shutil.copytree(SEEDS, target)
-    for name in ("luoyang-measures.txt", "anyang-rules.txt"):
-        shutil.copy(FIXTURES / name, target / name)
-    with open(target / "catalog.toml", "a", encoding="utf-8") as fh:
-        fh.write(EXTRA)
-    return target
+    return write_family_seeds(tmp_path / "seeds", ("luoyang-measures", "anyang-rules"))
 
 
 def test_three_level_outline_with_lead_and_support_units(seeds):

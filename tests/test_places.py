@@ -82,10 +82,16 @@ def test_district_questions_are_answered_from_the_city_documents(keyword_assista
     assert answer.citations and all(c.doc_id.startswith(doc) for c in answer.citations)
 
 
+@pytest.mark.parametrize("question", ["平原示范区的企业被侵权怎么维权？", "和平共处的营商环境里，信阳怎么保护商标？"])
+def test_a_county_name_without_its_suffix_is_no_evidence_to_decline(keyword_assistant, question):
+    assert not keyword_assistant.ask(question).abstained
+
+
 @pytest.mark.parametrize("question, place", [
     ("合肥包河区的企业专利被侵权了怎么办？", "包河区"),
     ("洛阳对商标侵权有什么打击措施？", "洛阳"),
     ("How does Luoyang protect trade secrets?", "洛阳"),
+    ("北京昌平区的企业商标被抢注了怎么办？", "昌平区"),
 ])
 def test_uncovered_places_are_declined_saying_the_scope(keyword_assistant, question, place):
     answer = keyword_assistant.ask(question)

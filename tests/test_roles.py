@@ -240,3 +240,10 @@ def test_no_answer_supplies_units_from_another_measure(family_assistant):
         asked += 1
         same += cited.clause_id == clause.clause_id
     assert asked > 200 and same / asked >= 0.95, (same, asked)
+
+
+@pytest.mark.parametrize("question, unit", [("新乡市场监管局负责哪些措施？", "市场监管局"),
+                                            ("瑶海区市场监管局要干哪些活？", "区市场监管局")])
+def test_a_duty_question_where_no_units_are_listed_says_so(keyword_assistant, question, unit):
+    ans = keyword_assistant.ask(question)
+    assert not ans.abstained and "没有为各项措施列明责任单位" in ans.notice and unit in ans.notice

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import shutil
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -37,11 +35,9 @@ from index.store import (
     open_index,
 )
 from tests.conftest import FakeEmbedder
+from tests.store_helpers import TARGET, damage, ro_mount, sqlite_of, unshare_prefix
 
 ROOT = Path(__file__).resolve().parent.parent
-QUESTION = "郑州开展铁拳专项行动的责任单位有哪些？"
-TARGET = "zhengzhou-opinions#2.4"
-NOISE = ("Traceback", "panicked", "stack backtrace", "Exception in thread")
 
 EMB = FakeEmbedder()
 CORPUS = load_corpus(ROOT / "seeds")
@@ -58,38 +54,6 @@ def answers(data_dir: Path) -> bool:
     """The index opens, passes its checks and finds a clause from its own text."""
     with open_index(StoreConfig(data_dir), FP) as idx:
         return idx.query(EMB.embed_query(TEXT_OF[TARGET]), 3)[0][1] == TARGET
-
-
-def sqlite_of(data_dir: Path) -> Path:
-    return Path(active_manifest(StoreConfig(data_dir))["location"]) / "chroma.sqlite3"
-
-
-def damage(db: Path, how: str) -> None:
-    """"empty", "truncate<fraction>", "random@0" (4 KiB over the header) or "page@<table>": the root
-    page of a table overwritten with random bytes. Root pages rather than fractions of the file: the
-    layout differs from build to build, and a fraction may land on a free page, which is no damage."""
-    size = db.stat().st_size
-    if how == "empty":
-        db.write_bytes(b"")
-        return
-    if how.startswith("truncate"):
-        os.truncate(db, int(size * float(how.removeprefix("truncate"))))
-        return
-    off, n = 0, 4096
-    if how.startswith("page@"):
-        with sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True) as conn:
-            n = conn.execute("PRAGMA page_size").fetchone()[0]
-            root = conn.execute("SELECT rootpage FROM sqlite_master WHERE name = ?", (how[5:],)).fetchone()[0]
-        conn.close()
-        off = (root - 1) * n
-    with open(db, "r+b") as f:
-        f.seek(off)
-        f.write(random.Random(how).randbytes(n))
-
-
-def one_clean_line(text: str) -> bool:
-    lines = [x for x in text.splitlines() if x.strip()]
-    return len(lines) == 1 and not any(n in text for n in NOISE)
 
 
 @pytest.fixture(scope="module")
@@ -275,21 +239,7 @@ print(json.dumps(out, ensure_ascii=False))
 '''
 
 
-def _unshare() -> list[str] | None:
-    """A command prefix running in a private mount namespace where mounting is allowed, or None."""
-    if not shutil.which("unshare"):
-        return None
-    prefix = ["unshare", "-m"] if os.geteuid() == 0 else ["unshare", "-r", "-m"]
-    d = tempfile.mkdtemp()
-    try:
-        ok = subprocess.run([*prefix, "sh", "-c", 'mount -t tmpfs -o size=64k tmpfs "$0"', d],
-                            capture_output=True, timeout=30)
-    finally:
-        os.rmdir(d)
-    return prefix if ok.returncode == 0 else None
-
-
-UNSHARE = _unshare()
+UNSHARE = unshare_prefix()
 needs_mounts = pytest.mark.skipif(UNSHARE is None, reason="no private mount namespace here (simulated above)")
 
 
@@ -304,13 +254,9 @@ def _probe(data_dir: Path, steps: list[str], mount: str = "") -> tuple[dict, str
     return json.loads(out.stdout), out.stderr
 
 
-def _ro_mount(d: Path) -> str:
-    return f"mount --bind '{d}' '{d}' && mount -o remount,bind,ro '{d}'"
-
-
 @needs_mounts
 def test_read_only_mount_answers_and_build_says_why(data_dir):
-    got, err = _probe(data_dir, ["query", "status", "build"], _ro_mount(data_dir))
+    got, err = _probe(data_dir, ["query", "status", "build"], ro_mount(data_dir))
     assert got["query"] == [TARGET, True], got
     assert got["status"] == [None, True], got
     b = got["build"]
@@ -332,78 +278,6 @@ def test_full_disk_build_fails_in_one_line_and_old_index_answers(data_dir, tmp_p
     assert got["query-full"] == [TARGET, True], got  # Chroma writes on open: a private copy in the temp dir
     assert got["status"] == [None, True], got
     assert err == ""
-
-
-# --------------------------------------------------------------------------- the real CLI
-
-
-def _cli(data_dir: Path, *args: str, mount: str = "") -> subprocess.CompletedProcess:
-    cmd = [sys.executable, "-m", "assistant", "--data-dir", str(data_dir), *args]
-    if mount:
-        cmd = [*UNSHARE, "sh", "-c", f'{mount} && exec "$@"', "sh", *cmd]
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "HF_HUB_OFFLINE": "1", "ANONYMIZED_TELEMETRY": "False"}
-    return subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, env=env, timeout=900)
-
-
-@pytest.fixture(scope="module")
-def real_index(tmp_path_factory) -> Path:
-    """The seed index built by the real CLI with the bundled model, once for this module."""
-    d = tmp_path_factory.mktemp("real-index") / "data"
-    out = _cli(d, "index", "build")
-    assert out.returncode == 0, out.stderr
-    return d
-
-
-@pytest.fixture
-def real_copy(real_index, tmp_path) -> Path:
-    d = tmp_path / "data"
-    shutil.copytree(real_index, d)
-    return d
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("how", ["truncate0.5", "empty", "page@embeddings_queue"])
-def test_cli_on_a_damaged_index_says_so_in_one_line(real_copy, how):
-    damage(sqlite_of(real_copy), how)
-    status = _cli(real_copy, "index", "status")
-    assert status.returncode == 1 and "status: 索引已损坏" in status.stdout, status.stdout
-    assert not any(n in status.stderr for n in NOISE), status.stderr
-    asked = _cli(real_copy, "ask", QUESTION)
-    assert asked.returncode == 1 and one_clean_line(asked.stderr), asked.stderr
-    assert asked.stderr.startswith("错误：索引已损坏") and BUILD_COMMAND in asked.stderr
-
-
-@pytest.mark.slow
-def test_cli_plain_build_repairs_a_damaged_index(real_copy):
-    damage(sqlite_of(real_copy), "page@embedding_metadata")
-    built = _cli(real_copy, "index", "build")
-    assert built.returncode == 0 and "原索引已损坏" in built.stdout and "已构建" in built.stdout, built.stdout
-    asked = _cli(real_copy, "ask", "--json", QUESTION)
-    assert asked.returncode == 0, asked.stderr
-    assert json.loads(asked.stdout)["citations"][0]["clause_id"] == TARGET
-
-
-@pytest.mark.slow
-def test_cli_on_a_read_only_data_dir(real_copy):
-    if UNSHARE is not None:
-        mount = _ro_mount(real_copy)
-    elif os.geteuid() != 0:
-        mount = ""
-        subprocess.run(["chmod", "-R", "a-w", str(real_copy)], check=True)
-    else:
-        pytest.skip("root without a mount namespace: chmod cannot make the dir read-only")
-    try:
-        asked = _cli(real_copy, "ask", "--json", QUESTION, mount=mount)
-        assert asked.returncode == 0, asked.stderr
-        assert json.loads(asked.stdout)["citations"][0]["clause_id"] == TARGET
-        assert not any(n in asked.stderr for n in NOISE), asked.stderr
-        status = _cli(real_copy, "index", "status", mount=mount)
-        assert status.returncode == 0 and "从临时副本打开" in status.stdout, status.stdout
-        built = _cli(real_copy, "index", "build", "--force", mount=mount)
-        assert built.returncode == 1 and one_clean_line(built.stderr), built.stderr
-        assert "不可写" in built.stderr and "build.lock" in built.stderr
-    finally:
-        subprocess.run(["chmod", "-R", "u+w", str(real_copy)], check=False)
 
 
 def test_vectors_of_an_empty_id_list(data_dir):

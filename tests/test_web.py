@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import queue
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -18,6 +15,7 @@ import pytest
 from assistant.answer import Answer, Citation, Intent
 from assistant.units_lookup import UnitDirectory
 from assistant.web import browse, explorer, render
+from benchmarks.common import free_port
 from index import Clause, Document
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -228,56 +226,6 @@ def test_a_chapter_text_reads_under_its_heading():
 
 
 # ---------------------------------------------------------------------------- the real server
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    """`python -m assistant serve` in a subprocess; `url` once it prints that it is ready."""
-
-    def __init__(self, data_dir: Path, port: int | None = None, timeout: float = 300.0):
-        self.port = port or free_port()
-        self.log = data_dir / f"serve-{self.port}.log"
-        env = {**os.environ, "POLICY_DATA_DIR": str(data_dir), "GRADIO_ANALYTICS_ENABLED": "False",
-               "HF_HUB_OFFLINE": "1"}
-        self.started = time.perf_counter()
-        self.proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port", str(self.port)],
-                                     cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=self.log.open("wb"),
-                                     text=True, encoding="utf-8")
-        lines: queue.Queue[str] = queue.Queue()
-        threading.Thread(target=lambda: [lines.put(x) for x in self.proc.stdout], daemon=True).start()
-        deadline = time.monotonic() + timeout
-        self.url = ""
-        while time.monotonic() < deadline and self.proc.poll() is None:
-            try:
-                line = lines.get(timeout=0.5)
-            except queue.Empty:
-                continue
-            m = re.search(r"(http://\S+)", line)
-            if "就绪" in line and m:
-                self.url, self.ready_s = m.group(1), time.perf_counter() - self.started
-                return
-        self.stop()
-        raise RuntimeError(f"server did not start: {self.log.read_text(encoding='utf-8', errors='replace')[-3000:]}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-
-
-def shared_data_dir(tmp_path_factory) -> Path:
-    """One data folder for the session's servers: the first builds the index, the rest reuse it."""
-    path = tmp_path_factory.getbasetemp() / "web-data"
-    path.mkdir(exist_ok=True)
-    return path
 
 
 @pytest.fixture(scope="module")

@@ -67,13 +67,6 @@ def read_json(path: Path) -> dict | None:
     return data
 
 
-def read_json_quiet(path: Path) -> dict | None:
-    try:
-        return read_json(path)
-    except StoreError:
-        return None
-
-
 @contextlib.contextmanager
 def build_lock(data_dir: Path, timeout: float) -> Iterator[None]:
     """flock on data_dir/build.lock: one builder at a time (readers never take it). The lock goes
