@@ -62,7 +62,7 @@ def rewrite(question: str, history: Sequence[str], view: CorpusView) -> str:
     if step and _NUMBER.search(frame):
         return _step_number(frame, -1 if step.group(1) in ("上一条", "上一项", "前一条") else 1)
     if not _is_followup(q, view):
-        return question
+        return _in_place_of(q, frame, view) or question
     core = _END.sub("", _LEAD.sub("", q))
     new_units = view.units.find(normalise(core))
     own = split_question(core, view)
@@ -78,6 +78,18 @@ def rewrite(question: str, history: Sequence[str], view: CorpusView) -> str:
     if has_topic:
         return _question_mark(f"{place}{topic.strip('的 ')}{ask}")
     return _question_mark(f"{place}{old.topic}{ask}") if (old.topic or ask) else question
+
+
+_ANY_PLACE = re.compile(r"各地|各市|哪些城市|哪个城市|哪些地方的|哪几个地方|分别|全国|其他")
+
+
+def _in_place_of(q: str, frame: str, view: CorpusView) -> str:
+    """A short question that names no place, asked after one that did (会在哪些地方公示？ after
+    郑州对反复侵权的企业会拉黑名单吗？), is asked about that place ("" when it stands on its own)."""
+    if len(q) > 20 or _ANY_PLACE.search(q) or view.docs_named(normalise(q))[1] or view.units.find(normalise(q)):
+        return ""
+    place = split_question(frame, view).place
+    return f"{place}{q}" if place else ""
 
 
 def _is_followup(q: str, view: CorpusView) -> bool:

@@ -298,7 +298,8 @@ class Assistant:
             framed = sum(ctx.weight(y) for y in years if y in body)
             return max((s for _, s in scored), default=0.0) + framed
 
-        head = sorted(enumerate(hits[:top]), key=lambda ih: (-best(ih[1]), ih[0]))
+        quoted = set(self.retriever.title_matches(q.norm, q.doc_ids))  # 总体目标是什么: the measure it names first
+        head = sorted(enumerate(hits[:top]), key=lambda ih: (ih[1].clause_id not in quoted, -best(ih[1]), ih[0]))
         return [h for _, h in head] + list(hits[top:])
 
     def _targets_first(self, hits: list[Hit], doc_ids: Sequence[str]) -> list[Hit]:
