@@ -23,7 +23,8 @@ from .retrieve import Hit
 from .scope import scope_label
 
 _FACT_ASK = re.compile(r"多少|几个|几家|几项|哪几|哪一年|哪年|何时|什么时候|目标|比例|达到|how (?:much|many)|when")
-_META_ASK = re.compile(r"文号|字号|发文|印发|发布|日期|哪天|哪一天|什么时候出|何时出台|document number|issued")
+_META_ASK = re.compile(r"文号|字号|发文|印发|发布|日期|哪天|哪一天|什么时候出|何时出台|什么时候发|"
+                       r"document number|reference number|issued|put out|published|when did")
 
 
 @dataclass(frozen=True)

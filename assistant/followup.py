@@ -21,6 +21,7 @@ _ASK = re.compile(r"(的)?(责任单位|负责单位|牵头单位|由谁|由哪|
                   r"讲了什么|说了什么|写了什么|怎么|如何|哪些|哪个|哪一年|哪年|什么时候|何时|多少|几)")
 _GENERIC_ASK = re.compile(r"^(是)?(怎么规定的?|怎么说的?|有什么规定|有没有规定|有规定|如何规定|怎么样|如何|有吗|有没有)$")
 _FILLER = re.compile(r"措施|规定|政策|内容|工作|做法|办法|安排|方面|要到|实现|达到|打算|计划|准备|进行|[的地是有也呢吗要，,、\s]")
+_YEAR = re.compile(r"20\d\d\s*年")
 _STEP = re.compile(r"(下一条|下一项|后一条|上一条|上一项|前一条)")
 _NUMBER = re.compile(rf"([(（第]\s*)([{CHINESE_NUMERAL_CHARS}]+|\d+)(\s*[)）条项])")
 
@@ -44,6 +45,13 @@ def split_question(text: str, view: CorpusView) -> Parts:
             place = name
             rest = text[:i] + text[i + len(name):]
             break
+    if not place:  # a county or district (那光山县呢？), or a place no document covers (那洛阳呢？)
+        for surface, _pos, _divisions in view.places.gazetteer.find(text):
+            if len(surface) >= 2 and surface in text:
+                place = surface
+                i = text.find(surface)
+                rest = text[:i] + text[i + len(surface):]
+                break
     m = _ASK.search(rest)
     if not m:
         return Parts(place, rest, "")
@@ -61,6 +69,11 @@ def rewrite(question: str, history: Sequence[str], view: CorpusView) -> str:
     step = _STEP.search(q)
     if step and _NUMBER.search(frame):
         return _step_number(frame, -1 if step.group(1) in ("上一条", "上一项", "前一条") else 1)
+    if q.isascii() and frame.isascii() and len(q) <= 40 and not view.docs_named(normalise(q))[1]:
+        return f"{frame.rstrip()} {q}"  # "And online?": English is read with what it follows
+    year = _YEAR.fullmatch(_END.sub("", _LEAD.sub("", q)))
+    if year and _YEAR.search(frame):  # 2025年呢？ after 郑州到2022年想达到什么效果？
+        return _YEAR.sub(year.group(0), frame, count=1)
     if not _is_followup(q, view):
         return _in_place_of(q, frame, view) or question
     core = _END.sub("", _LEAD.sub("", q))

@@ -70,7 +70,8 @@ PROCEDURE_ASK = re.compile(r"(?:申请|注册|办理|缴纳?|提交)\S{0,8}(?:�
 _PROCEDURE_TEXT = re.compile(r"流程|程序|手续|材料|年费|官费")
 # Applying for something (税收优惠怎么申请, 怎么申请人才公寓): when what is applied for is a thing no
 # document names, the documents cannot say how.
-_APPLY = re.compile(r"(?:怎么|如何|怎样|咋|去哪|在哪|哪里|到哪)(?:才能|可以|能|去)?(?:申请|申报|办理|领取|享受)")
+_APPLY = re.compile(r"(?:怎么|如何|怎样|咋|去哪|在哪|哪里|到哪)(?:才能|可以|能|去)?(?:申请|申报|办理|领取|享受)|"
+                    r"怎么办(?=[？?。！!]*$)")
 
 
 def unnamed_application(q: Query) -> str:
@@ -163,7 +164,8 @@ def assess(q: Query, hits: Sequence[Hit], ctx, policy: AbstainPolicy = DEFAULT_P
     dense = max((h.dense for h in hits[:3]), default=0.0)
     has_dense = any(h.dense_rank is not None for h in hits)
     if q.english:  # no Chinese words to cover: the dense side and the glossary decide
-        if has_dense and dense < policy.min_dense_english and hits[0].keyword <= 0:
+        if has_dense and dense < policy.min_dense_english and hits[0].keyword <= 0 \
+                and not (q.about_document and q.doc_ids):
             return Verdict(f"检索证据不足（英文问题，语义相似度 {dense:.2f}）", 0.0)
         if has_dense and not (q.speaks_of_ip or q.units or q.asks_target or q.about_document) \
                 and dense < policy.off_topic_dense_english:
@@ -171,7 +173,7 @@ def assess(q: Query, hits: Sequence[Hit], ctx, policy: AbstainPolicy = DEFAULT_P
         return Verdict(confidence=min(1.0, max(0.0, (dense - 0.7) / 0.2)) if has_dense else 0.5)
     cov = coverage(q, hits, ctx)
     if has_dense:
-        if not q.speaks_of_ip and not q.units and not (q.about_document and q.doc_ids) \
+        if not q.speaks_of_ip and not q.units and not ((q.about_document or q.asks_target) and q.doc_ids) \
                 and dense < policy.off_topic_dense and cov < policy.off_topic_coverage:
             return Verdict(f"问题与这些文件的内容相距较远（语义相似度 {dense:.2f}，关键词覆盖 {cov:.2f}）", 0.0)
         confidence = 0.5 * cov + 0.5 * min(1.0, max(0.0, (dense - 0.85) / 0.1))

@@ -105,25 +105,34 @@ class Tokenizer:
 
 
 @lru_cache(maxsize=1)
-def _synonyms() -> tuple[tuple[str, str], ...]:
+def _glossary() -> tuple[tuple[str, str, bool], ...]:
+    """(word, policy terms, whether the word is itself a sign the question is about IP)."""
     out = []
     for line in SYNONYMS_FILE.read_text(encoding="utf-8").splitlines():
         if line.strip() and not line.startswith("#") and "\t" in line:
             word, terms = line.split("\t", 1)
-            out.append((normalise(word.strip()), terms.strip()))
+            context_only = word.startswith("~")
+            out.append((normalise(word.lstrip("~").strip()), terms.strip(), not context_only))
     return tuple(out)
+
+
+def _synonyms() -> tuple[tuple[str, str], ...]:
+    return tuple((word, terms) for word, terms, _ in _glossary())
+
+
+def _found(word: str, norm_text: str) -> bool:
+    return bool(re.search(rf"\b{re.escape(word)}", norm_text)) if word.isascii() else word in norm_text
+
+
+def ip_words(norm_text: str) -> list[str]:
+    """The glossary words of a (normalised) question that say it is about IP (山寨, 抢注, counterfeit),
+    not those that only help the search (投诉, 银行, online)."""
+    return [word for word, _, evidence in _glossary() if evidence and _found(word, norm_text)]
 
 
 def expansions(norm_text: str) -> list[str]:
     """Policy terms for the everyday or English words in a (normalised) question."""
-    found = []
-    for word, terms in _synonyms():
-        if word.isascii():
-            if re.search(rf"\b{re.escape(word)}", norm_text):
-                found.append(terms)
-        elif word in norm_text:
-            found.append(terms)
-    return found
+    return [terms for word, terms in _synonyms() if _found(word, norm_text)]
 
 
 @dataclass

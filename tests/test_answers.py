@@ -134,6 +134,21 @@ def test_english_questions_are_declined_only_when_nothing_speaks_of_ip(real_assi
     assert real_assistant.ask(question).abstained is declined
 
 
+@pytest.mark.parametrize("question", ["老板拖欠了我三个月工资，新乡哪里可以投诉？", "新乡小区物业乱收停车费，哪里可以投诉？",
+                                      "郑州的公司想招一个外国员工，工作许可怎么办？"])
+def test_everyday_complaints_outside_ip_are_declined(real_assistant, question):
+    assert real_assistant.ask(question).abstained
+
+
+@pytest.mark.parametrize("question, history", [
+    ("那光山县呢？", ["新乡有人在网上卖仿我们的货，平台处理太慢，有没有快一点的通道？"]),
+    ("2025年呢？", ["郑州市到2022年想达到什么效果？"]),
+])
+def test_short_follow_ups_with_a_county_or_a_year_are_answered(real_assistant, question, history):
+    ans = real_assistant.ask(question, history=history)
+    assert not ans.abstained and ans.rewritten
+
+
 def test_follow_up_keeps_the_conversation(real_assistant):
     first = real_assistant.ask("信阳对商业秘密的行政执法有什么措施？")
     assert first.citations[0].doc_id == "xinyang-opinions"
