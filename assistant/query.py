@@ -19,6 +19,7 @@ from .answer import Intent
 from .caps import Cut
 from .places import Gazetteer, PlaceResolver
 from .spelling import Speller
+from .asking import WHO, duty_ask, unlisted_unit
 from .units_lookup import UnitDirectory, UnitMatch
 from .words import ascii_find, expansion_words, is_common_word, is_english, policy_terms, posseg, segment
 
@@ -35,21 +36,7 @@ _INTERROGATIVE = re.compile(r"怎么|什么|多少|哪|几|吗|呢|谁|如何|�
 _ASKING_NOUNS = frozenset("区别 差别 时候 名字 职责 文号 字号 文字 后果 层面 专门 内容 情况 方面 保护措施 办法 做法 "
                           "规定 政策 文件 条款 意思 意义 作用 好处 问题 东西 事情 地方 哪里 时间 日期".split())
 _COMPARE = re.compile(r"比较|对比|相比|比起|不同|区别|差异|异同|各地|各市|分别|哪些城市|哪个城市|哪几个|哪里更|compare|difference|differ|versus|\bvs\b")
-_WHO = re.compile(r"责任单位|有没有责任|有责任吗|什么责任|负有责任|牵头单位|配合单位|协办单位|主办单位|牵头部门|配合部门|谁牵头|谁配合|负责单位|哪些部门|哪个部门|什么部门|哪些单位|哪个单位|哪家单位|由谁|谁负责|谁来|谁管|归谁|主管部门|由哪|哪些机构负责|who\b|which (?:department|agenc|unit|bod)|responsible")
-# What a named unit carries, in any wording (负责哪些, 要干哪些活, 管什么, 有X什么事, 点了X的名 …);
-# a question that is the unit alone (市公安局呢？) asks the same.
-_DEPT_ASK = re.compile(
-    r"负责|承担|牵头|参与|配合|协办|主办|职责|职能|分工|任务|涉及|担任|分到|分配|名下|点名|点了.{0,16}名|提到|提及|"
-    r"出现|列为|列入|(?:的)?责任(?:有|是)|作用|角色|牵扯|牵涉|关系到|沾边|挂钩|(?:哪几|哪些|多少|几)(?:条|项)|(?:管|干|做|办|抓)(?:了|些|的|什么|哪些|啥|哪|几)|(?:哪些|什么|的|哪几项)(?:活|事|工作|措施|条款|内容)|"
-    r"事情|事儿|差事|活儿|responsib|in charge|dut(?:y|ies)|tasks?\b|roles?\b|carr(?:y|ies)|\blead|take part|involved|"
-    r"\bdoes\b.{0,60}\bdo\b|\bmeasures\b")
-# X是哪些措施的责任单位: the unit is given, the measures are asked.
-_ROLE_IN_WHICH = re.compile(r"是(?:哪些|哪几项|哪几条|什么|几项)(?:措施|条款|工作|任务|内容|条|项)?的(?:牵头|配合|主办|协办|责任)?(?:单位|部门)")
-_AS_ROLE = re.compile(r"(?:作为|列为|列入|是)(?:牵头|配合|主办|协办|责任)?(?:单位|部门)")
 _CONTRAST = re.compile(r"比较|对比|相比|比起|不同|区别|差异|异同|compare|differ|versus|\bvs\b")
-_FILLER = re.compile(r"[\W\d_a-z]|哪些|哪几|什么|请问|请|列出|列一下|全部|所有|一下|看看|查询|查|都|有|的|了|呢|吗|在|里|中|是|呀|啊")
-# What a list of measures is called (…作为责任单位的条目都列一下, 被列为责任单位的有哪几条).
-_LIST_NOUNS = re.compile(r"条目|条款|措施|任务|工作|事项|内容|条|项|被|哪|几|个")
 _FACT = re.compile(r"多少|几个|几家|几年|哪一年|哪年|何时|什么时候|时间|日期|目标|文号|字号|编号|发文|印发|比例|百分|达到|亿元|万元|数量|几项|截至|到哪|how (?:much|many)|when|what year|target|number|date")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[(（]\d{4}[〕\])）]\s*\d{1,4}\s*号")
 # A named regulation: in 《》, or headed by a place (安徽省知识产权保护条例)
@@ -70,8 +57,6 @@ _DOC_REFERENCE = re.compile(r"这份文件|该文件|文件里|文件中|政策�
 # Who issued the document (哪个部门发的, 谁印发的): a question about the document, not about duties.
 _ISSUED = re.compile(r"(?:哪个|哪些|哪家|什么)(?:部门|单位|机关|机构)(?:联合)?(?:下)?(?:发|印发|发布|出台|制定)|"
                      r"谁(?:下)?(?:发|印发|发布|出台|制定)|发文(?:单位|机关)")
-# A unit named in a question (市场监管局, 区司法局): for documents that list no 责任单位 at all.
-_ORGAN = re.compile(r"(?:[市区县]委?)?[\u4e00-\u9fff]{2,10}?(?:管理局|局|委员会|委|人民法院|法院|检察院|办公室|办|厅|海关|支行)")
 _TARGET_ASK = re.compile(r"目标|到\s*20\d\d\s*年|到哪年|到哪一年|哪一年|哪年|时间节点|什么水平|达到什么|要达到|定到|定了什么|\btargets?\b|\bgoals?\b|\baims?\b|by when|what year")
 _PLAIN_CLAUSE_ASK = re.compile(r"讲的是什么|讲了什么|说的是什么|是什么内容|内容是什么|说了什么|原文|全文|讲什么|写了什么|具体内容")
 
@@ -237,7 +222,7 @@ def understand(question: str, view: CorpusView, max_chars: int = 500) -> Query:
     intent = _intent(norm, units, refs, places, english)
     if intent is Intent.DEPARTMENT and doc_ids:
         units = tuple(u for u in units if u.doc_id in doc_ids)
-    unlisted = "" if units or not doc_ids else _unlisted_unit(norm, view, doc_ids, places)
+    unlisted = "" if units or not doc_ids else unlisted_unit(norm, view, doc_ids, places)
     return Query(
         question=text,
         norm=norm,
@@ -260,22 +245,6 @@ def understand(question: str, view: CorpusView, max_chars: int = 500) -> Query:
         unlisted_unit=unlisted,
     )
 
-
-def _unlisted_unit(norm: str, view: CorpusView, doc_ids: Sequence[str], places: Sequence[str]) -> str:
-    """The unit a duty question names, when none of the named documents lists units ("" otherwise)."""
-    if any(view.units.by_doc.get(d) for d in doc_ids):
-        return ""
-    rest = norm
-    for p in sorted(places, key=len, reverse=True):
-        rest = rest.replace(p, " ")
-    m = _ORGAN.search(rest)
-    if not m:
-        return ""
-    name = m.group(0)
-    for surface, _, _ in view.places.gazetteer.find(name):  # 瑶海区市场监管局 → 区市场监管局
-        if name.startswith(surface) and len(name) > len(surface) + 2:
-            name = name[len(surface) - 1:] if surface[-1] in "市区县" else name[len(surface):]
-    return name if _duty_ask(rest, [UnitMatch(doc_ids[0], name, name)], places) else ""
 
 
 def named_things(texts, pieces: bool = True) -> set[str]:
@@ -310,15 +279,15 @@ def _fix_typos(norm: str, view: CorpusView, protected: Sequence[str] = ()) -> tu
 
 
 def _intent(norm: str, units: Sequence[UnitMatch], refs: Sequence[str], places: Sequence[str], english: bool) -> Intent:
-    if refs and (len(norm) <= 30 or _PLAIN_CLAUSE_ASK.search(norm)) and not _WHO.search(norm):
+    if refs and (len(norm) <= 30 or _PLAIN_CLAUSE_ASK.search(norm)) and not WHO.search(norm):
         return Intent.CLAUSE_REF
-    if units and len(places) < 2 and not _CONTRAST.search(norm) and _duty_ask(norm, units, places):
+    if units and len(places) < 2 and not _CONTRAST.search(norm) and duty_ask(norm, units, places):
         return Intent.DEPARTMENT
     if _COMPARE.search(norm) or len(places) >= 2:
         return Intent.COMPARE
     if _ISSUED.search(norm):
         return Intent.FACT
-    if _WHO.search(norm):
+    if WHO.search(norm):
         return Intent.RESPONSIBILITY
     if refs:
         return Intent.CLAUSE_REF
@@ -342,22 +311,6 @@ def _places_outside_units(norm: str, view: CorpusView, doc_ids: Sequence[str], p
     doc_ids = [d for d in doc_ids if view.place_of(d) in places]
     return doc_ids, places, tuple(view.units.find(norm, doc_ids))
 
-
-def _duty_ask(norm: str, units: Sequence[UnitMatch], places: Sequence[str]) -> bool:
-    """Asks what the named unit carries, not who carries a measure: with the unit's own words
-    taken out, no who-question remains (谁牵头…, 由哪些单位…), and a duty word does or nothing does."""
-    rest = norm
-    for word in sorted({u.key for u in units} | set(places), key=len, reverse=True):
-        rest = rest.replace(word, " ")
-    if _ROLE_IN_WHICH.search(rest):
-        return True
-    as_role = bool(_AS_ROLE.search(rest))
-    rest = _AS_ROLE.sub(" ", rest)
-    if _WHO.search(rest.replace("负责", "").replace("responsible for", "")):
-        return False
-    if as_role and not _LIST_NOUNS.sub("", _FILLER.sub("", rest)).replace("市", ""):
-        return True  # X作为责任单位的措施有哪些: nothing but the role and a list is asked
-    return bool(_DEPT_ASK.search(rest)) or len(_FILLER.sub("", rest).replace("市", "")) == 0
 
 
 def _clause_refs(norm: str, view: CorpusView, doc_ids: Sequence[str]) -> list[str]:
