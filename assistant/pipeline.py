@@ -13,7 +13,7 @@ from pathlib import Path
 from index import Corpus, load_aliases, load_corpus
 from index.keyword import TokenMode, Tokenizer, idf_of
 from index.keyword_store import open_keyword_index
-from index.normalize import clean
+from index.normalize import clean, normalise
 
 from . import compose, duties
 from .answer import Answer, Intent
@@ -100,6 +100,8 @@ class Assistant:
             raise UserError(EMPTY, exit_code=2)
         text = rewrite(question, history, self.view) if history else question
         q = understand(text, self.view, limit)
+        if text != question and not q.speaks_of_ip and self.view.speaks_of_ip(normalise(history[-1])):
+            q = replace(q, speaks_of_ip=True)  # a follow-up goes on with its conversation's topic
         return replace(q, truncated=True, cut=cut) if cut else q
 
     def search(self, q: Query, k: int, mode: Mode | None = None, doc_ids: Sequence[str] | None = None) -> list[Hit]:

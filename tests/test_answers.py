@@ -143,6 +143,7 @@ def test_everyday_complaints_outside_ip_are_declined(real_assistant, question):
 @pytest.mark.parametrize("question, history", [
     ("那光山县呢？", ["新乡有人在网上卖仿我们的货，平台处理太慢，有没有快一点的通道？"]),
     ("2025年呢？", ["郑州市到2022年想达到什么效果？"]),
+    ("还有别的行业吗？", ["长垣的起重机企业，新技术能不能加快审查？"]),
 ])
 def test_short_follow_ups_with_a_county_or_a_year_are_answered(real_assistant, question, history):
     ans = real_assistant.ask(question, history=history)
