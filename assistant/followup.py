@@ -17,10 +17,11 @@ from .query import CorpusView
 _LEAD = re.compile(r"^(那么|那|还有|另外|同样|再问一下|再问|再说说|以及|请问)")
 _END = re.compile(r"[呢吗吧啊？?。!！\s]+$")
 _REFER = re.compile(r"这件事|这事|此事|这种事|这种|类似的|类似|相关的|具体|这一条|这条|这项|这一项|该条|该项|这个|这样的|这样|同样的|同样|一样的|一样|相同的|相同|对应的|对应|那条|那一条|上述|它|也")
-_ASK = re.compile(r"(的)?(责任单位|负责单位|牵头单位|由谁|由哪|谁负责|有什么|有哪些|有没有|是什么|是哪些|是谁|是多少|讲什么|讲的是什么|"
+_ASK = re.compile(r"(的)?(责任单位|负责单位|牵头单位|由谁|由哪|谁负责|谁来管|谁来负责|谁来|归谁管|谁管|有什么|有哪些|有没有|是什么|是哪些|是谁|是多少|讲什么|讲的是什么|"
                   r"讲了什么|说了什么|写了什么|怎么|如何|哪些|哪个|哪一年|哪年|什么时候|何时|多少|几)")
 _GENERIC_ASK = re.compile(r"^(是)?(怎么规定的?|怎么说的?|有什么规定|有没有规定|有规定|如何规定|怎么样|如何|有吗|有没有)$")
 _FILLER = re.compile(r"措施|规定|政策|内容|工作|做法|办法|安排|方面|要到|实现|达到|打算|计划|准备|进行|[的地是有也呢吗要，,、\s]")
+_KIND_TAIL = re.compile(r"的?(?:办法|做法|规定|措施|政策|机制|渠道|地方|说法)$")
 _YEAR = re.compile(r"20\d\d\s*年")
 _STEP = re.compile(r"(下一条|下一项|后一条|上一条|上一项|前一条)")
 _NUMBER = re.compile(rf"([(（第]\s*)([{CHINESE_NUMERAL_CHARS}]+|\d+)(\s*[)）条项])")
@@ -57,6 +58,10 @@ def split_question(text: str, view: CorpusView) -> Parts:
         return Parts(place, rest, "")
     if not _FILLER.sub("", rest[: m.start()]) and m.group(2) in ("怎么", "如何"):  # 怎么加强X？: the topic follows
         return Parts(place, _END.sub("", rest[m.end():]), "有什么规定？")
+    if not _FILLER.sub("", rest[: m.start()]) and m.group(2) in ("有没有", "有什么", "有哪些"):  # 有没有X的办法？
+        topic = _KIND_TAIL.sub("", _END.sub("", rest[m.end():]))
+        if len(_FILLER.sub("", topic)) >= 2:
+            return Parts(place, topic, "有什么规定？")
     return Parts(place, rest[: m.start()], rest[m.start():])
 
 
