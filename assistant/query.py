@@ -211,6 +211,10 @@ def understand(question: str, view: CorpusView, max_chars: int = 500) -> Query:
     norm = normalise(text)
     mentions = view.places.gazetteer.find(norm)
     norm, corrections = _fix_typos(norm, view, protected=[m[0] for m in mentions])  # 惠济区 is no typo of 惠企
+    if not view.units.find(norm):  # 人设局 → 人社局: a unit's name misheard, where no unit is named as printed
+        for typed, meant in view.units.misheard(norm):
+            norm = norm.replace(typed, meant, 1)
+            corrections = [*corrections, (typed, meant)]
     english = is_english(norm)
     doc_ids, places = view.docs_named(norm)
     doc_ids, places, foreign, scope_note = view.read_places(norm, doc_ids, places)

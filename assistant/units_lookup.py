@@ -61,7 +61,10 @@ def _short_forms(bare: str) -> set[str]:
         if part.endswith("管理") and len(part) > 3:
             out.add(part[:-2] + suffix)
     out.discard(bare)
-    return {k for k in out if len(k) >= 3}
+    out = {k for k in out if len(k) >= 3}
+    if stem.endswith("级人民法"):  # 中级人民法院 → 中院
+        out.add(stem[0] + suffix)
+    return out
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,7 @@ class UnitDirectory:
                     self._keys.append((normalise(key), doc_id, unit))
         self._keys.sort(key=lambda t: -len(t[0]))
         self._by_key = SubstringIndex((key, (pos, doc_id, unit)) for pos, (key, doc_id, unit) in enumerate(self._keys))
+        self._by_sound: dict[tuple[str, ...], str] | None = None  # unit names by their pinyin, built when first asked
         self._by_key_doc: dict[tuple[str, str], list[tuple[int, str, str]]] = {}
         for pos, (key, doc_id, unit) in enumerate(self._keys):
             self._by_key_doc.setdefault((key, doc_id), []).append((pos, doc_id, unit))
@@ -117,6 +121,30 @@ class UnitDirectory:
                         out.append(UnitMatch(doc, unit, k))
                 return out
         return []
+
+    def misheard(self, text: str) -> list[tuple[str, str]]:
+        """Unit names typed with a homophone slip (人设局 for 人社局, 检查院 for 检察院): (as typed, as
+        printed) for each piece of the text that sounds like a unit's name, ends like one, and is none."""
+        text = normalise(text)
+        if self._by_sound is None:
+            from .spelling import lazy_pinyin  # noqa: PLC0415 - pypinyin loads with the first look-up
+
+            self._by_sound = {}
+            for key, _doc, _unit in self._keys:
+                if 3 <= len(key) <= 8 and _SUFFIX.search(key):
+                    self._by_sound.setdefault(tuple(lazy_pinyin(key)), key)
+            self._pinyin = lazy_pinyin
+        out = []
+        for m in re.finditer(r"[\u4e00-\u9fff]{2,7}?(?:局|委|院|办|部|厅)", text):
+            for start in range(m.start(), m.end() - 2):
+                piece = text[start:m.end()]
+                if piece in self._by_key.values:  # a unit's name as printed: nothing misheard here
+                    break
+                key = self._by_sound.get(tuple(self._pinyin(piece)))
+                if key and key != piece:
+                    out.append((piece, key))
+                    break
+        return out
 
     def clauses_of(self, doc_id: str, unit: str) -> list[str]:
         return list(self.by_doc.get(doc_id, {}).get(unit, []))

@@ -247,3 +247,12 @@ def test_no_answer_supplies_units_from_another_measure(family_assistant):
 def test_a_duty_question_where_no_units_are_listed_says_so(keyword_assistant, question, unit):
     ans = keyword_assistant.ask(question)
     assert not ans.abstained and "没有为各项措施列明责任单位" in ans.notice and unit in ans.notice
+
+
+@pytest.mark.parametrize("question, unit", [("郑州人设局有哪些任务", "市人社局"), ("信阳市检查院有哪些任务", "市检察院"),
+                                            ("信阳中院在这个落实意见里都有啥任务", "市中级人民法院"),
+                                            ("郑州市场监管局 所有责任条款", "市市场监管局"),
+                                            ("Which measures list Xinyang Customs as a responsible unit?", "信阳海关")])
+def test_duty_lists_for_misheard_abbreviated_and_english_names(keyword_assistant, question, unit):
+    ans = keyword_assistant.ask(question)
+    assert ans.intent is Intent.DEPARTMENT and unit in ans.units and len(ans.citations) >= 2
