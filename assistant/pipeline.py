@@ -242,7 +242,12 @@ class Assistant:
             meta = compose.metadata_fact(ctx, q, front) if front else None
             if meta:
                 return meta
-            hits = self._by_best_sentence(q, hits)
+            if q.asks_target and not _subject(q):  # 到哪一年、做到什么水平: the clauses that set targets answer
+                setting = [h for h in hits if h.clause_id in self.target_clauses]
+                hits = self._by_best_sentence(q, setting) + \
+                    self._by_best_sentence(q, [h for h in hits if h.clause_id not in self.target_clauses])
+            else:
+                hits = self._by_best_sentence(q, hits)
         figure = q.intent is Intent.FACT or q.asks_target
         focused = _focus(hits, k, targets=self.target_clauses if figure else frozenset())
         return compose.lookup(ctx, q, focused, k, q.intent if q.intent is Intent.FACT else Intent.LOOKUP)
@@ -342,6 +347,18 @@ class Assistant:
 
 
 _TARGET_SENTENCE = re.compile(r"(?:力争|争取)?到\s*20\d\d\s*年")  # "到 2023 年底，…": a target, by when
+
+
+# Words of a target question that name no subject of their own (郑州到2025年想达到什么效果？)
+_TARGET_WORDS = frozenset("目标 总体 主要 总体目标 主要目标 文件 份文件 这份文件 意见 方案 实施方案 实施意见 落实意见 水平 效果 程度 年份 时间 节点 时间节点 "
+                          "要求 打算 计划 达到 实现 完成 政策 规定 知识产权 保护 知识产权保护".split())
+
+
+def _subject(q: Query) -> list[str]:
+    """What a question asks about besides targets, places and the document (非诉讼机构覆盖面 …)."""
+    return [w for w in content_words(q.norm)
+            if w not in _TARGET_WORDS and not any(w in p or p in w for p in q.places) and not w.isdigit()
+            and not re.fullmatch(r"\d+年", w)]
 
 
 def with_notice(notice: str, more: str) -> str:

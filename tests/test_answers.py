@@ -150,6 +150,13 @@ def test_short_follow_ups_with_a_county_or_a_year_are_answered(real_assistant, q
     assert not ans.abstained and ans.rewritten
 
 
+@pytest.mark.parametrize("question, first", [("瑶海区那份文件打算到哪一年、做到什么水平？", "yaohai-opinions#1.0"),
+                                             ("郑州市到2025年想达到什么效果？", "zhengzhou-opinions#1.2"),
+                                             ("信阳非诉讼机构覆盖面要达到多少？", "xinyang-plan#3.6")])
+def test_target_questions_cite_the_targets_unless_they_name_a_subject(real_assistant, question, first):
+    assert real_assistant.ask(question).citations[0].clause_id == first
+
+
 def test_follow_up_keeps_the_conversation(real_assistant):
     first = real_assistant.ask("信阳对商业秘密的行政执法有什么措施？")
     assert first.citations[0].doc_id == "xinyang-opinions"
