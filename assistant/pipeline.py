@@ -23,6 +23,7 @@ from .errors import UserError
 from .followup import rewrite
 from .judge import Verdict, assess
 from .query import CorpusView, Query, named_things, understand
+from .ranking import focus, measures_first, subject, with_units_first
 from .words import content_words
 from .quotes import sentence_scores
 from .retrieve import Hit, Mode, Retriever, passage_text
@@ -234,7 +235,7 @@ class Assistant:
         if q.intent is Intent.COMPARE:
             return compose.compare(ctx, q, self._best_per_doc(q, mode))
         if q.intent is Intent.RESPONSIBILITY:
-            return duties.responsibility(ctx, q, _with_units_first(_measures_first(hits), ctx))  # its own units
+            return duties.responsibility(ctx, q, with_units_first(measures_first(hits), ctx))  # its own units
         if q.intent is Intent.FACT:
             front = next((ctx.clauses[h.clause_id] for h in hits if h.clause_id.endswith("#0.0")), None)
             for doc_id in q.doc_ids[:1]:
@@ -242,14 +243,14 @@ class Assistant:
             meta = compose.metadata_fact(ctx, q, front) if front else None
             if meta:
                 return meta
-            if q.asks_target and not _subject(q):  # 到哪一年、做到什么水平: the clauses that set targets answer
+            if q.asks_target and not subject(q):  # 到哪一年、做到什么水平: the clauses that set targets answer
                 setting = [h for h in hits if h.clause_id in self.target_clauses]
                 hits = self._by_best_sentence(q, setting) + \
                     self._by_best_sentence(q, [h for h in hits if h.clause_id not in self.target_clauses])
             else:
                 hits = self._by_best_sentence(q, hits)
         figure = q.intent is Intent.FACT or q.asks_target
-        focused = _focus(hits, k, targets=self.target_clauses if figure else frozenset())
+        focused = focus(hits, k, targets=self.target_clauses if figure else frozenset())
         return compose.lookup(ctx, q, focused, k, q.intent if q.intent is Intent.FACT else Intent.LOOKUP)
 
     # ------------------------------------------------------------------ the LLM path
@@ -337,7 +338,7 @@ class Assistant:
         best = []
         for place_docs in groups.values():
             keep = self.target_clauses if q.asks_target else frozenset()
-            hits = _measures_first(self.search(q, 3, mode, doc_ids=place_docs), keep)
+            hits = measures_first(self.search(q, 3, mode, doc_ids=place_docs), keep)
             if hits:
                 best.append(hits[0])
         if not q.doc_ids:  # 各地: the documents that speak to it, best first
@@ -349,55 +350,5 @@ class Assistant:
 _TARGET_SENTENCE = re.compile(r"(?:力争|争取)?到\s*20\d\d\s*年")  # "到 2023 年底，…": a target, by when
 
 
-# Words of a target question that name no subject of their own (郑州到2025年想达到什么效果？)
-_TARGET_WORDS = frozenset("目标 总体 主要 总体目标 主要目标 文件 份文件 这份文件 意见 方案 实施方案 实施意见 落实意见 水平 效果 程度 年份 时间 节点 时间节点 "
-                          "要求 打算 计划 达到 实现 完成 政策 规定 知识产权 保护 知识产权保护".split())
-
-
-def _subject(q: Query) -> list[str]:
-    """What a question asks about besides targets, places and the document (非诉讼机构覆盖面 …)."""
-    return [w for w in content_words(q.norm)
-            if w not in _TARGET_WORDS and not any(w in p or p in w for p in q.places) and not w.isdigit()
-            and not re.fullmatch(r"\d+年", w)]
-
-
 def with_notice(notice: str, more: str) -> str:
     return f"{notice} {more}" if notice and more else notice or more
-
-
-def _measures_first(hits: Sequence[Hit], keep: frozenset[str] = frozenset()) -> list[Hit]:
-    """Numbered measures before front matter and chapter text (which carry no units), except the
-    chapter texts in `keep` (the targets of 总体要求, asked for targets)."""
-    return sorted(hits, key=lambda h: h.clause_id.endswith(".0") and h.clause_id not in keep)
-
-
-def _with_units_first(hits: Sequence[Hit], ctx, ratio: float = 0.7, within: int = 3) -> Hit:
-    """Asked who is responsible: of the best few, a measure that lists its units beats one that lists
-    none (a plan without 责任单位 beside the opinions that assign them), if its words are close."""
-    top = hits[0]
-    if ctx.clauses[top.clause_id].units:
-        return top
-    for h in hits[1:within]:
-        if ctx.clauses[h.clause_id].units and h.keyword >= ratio * top.keyword:
-            return h
-    return top
-
-
-def _focus(hits: Sequence[Hit], k: int, ratio: float = 0.75, most: int = 3,
-           targets: frozenset[str] = frozenset(), target_ratio: float = 0.25) -> list[Hit]:
-    """The hits that answer, not the whole result list: the best one, and the next ones only
-    while their keyword evidence stays close to it (dense evidence for English questions).
-    Asked for a figure, a clause that sets targets (主要目标) joins on weaker evidence: the
-    figure is often printed there as well as in the measure. Measured on the own and dev
-    sets, ratio 0.75 and at most 3 give the best citation F1 (0.6: recall +0.03, precision −0.04)."""
-    if not hits:
-        return []
-    top = hits[0]
-    kept = [top]
-    for h in hits[1:k]:
-        if len(kept) >= most:
-            break
-        close = (h.keyword >= ratio * top.keyword) if top.keyword > 0 else (h.dense >= top.dense - 0.01)
-        if close or (h.clause_id in targets and h.keyword >= target_ratio * top.keyword):
-            kept.append(h)
-    return kept

@@ -1,0 +1,63 @@
+"""How the hits of a search are ordered and cut for an answer: measures before chapter text, measures
+that list units first for who-questions, the hits that answer (not the whole list), and whether a target
+question names a subject of its own."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from .query import Query
+from .retrieve import Hit
+from .words import content_words
+
+
+# Words of a target question that name no subject of their own (郑州到2025年想达到什么效果？)
+_TARGET_WORDS = frozenset("目标 总体 主要 总体目标 主要目标 文件 份文件 这份文件 意见 方案 实施方案 实施意见 落实意见 水平 效果 程度 年份 时间 节点 时间节点 "
+                          "要求 打算 计划 达到 实现 完成 政策 规定 知识产权 保护 知识产权保护".split())
+
+
+def subject(q: Query) -> list[str]:
+    """What a question asks about besides targets, places and the document (非诉讼机构覆盖面 …)."""
+    return [w for w in content_words(q.norm)
+            if w not in _TARGET_WORDS and not any(w in p or p in w for p in q.places) and not w.isdigit()
+            and not re.fullmatch(r"\d+年", w)]
+
+
+
+def measures_first(hits: Sequence[Hit], keep: frozenset[str] = frozenset()) -> list[Hit]:
+    """Numbered measures before front matter and chapter text (which carry no units), except the
+    chapter texts in `keep` (the targets of 总体要求, asked for targets)."""
+    return sorted(hits, key=lambda h: h.clause_id.endswith(".0") and h.clause_id not in keep)
+
+
+def with_units_first(hits: Sequence[Hit], ctx, ratio: float = 0.7, within: int = 3) -> Hit:
+    """Asked who is responsible: of the best few, a measure that lists its units beats one that lists
+    none (a plan without 责任单位 beside the opinions that assign them), if its words are close."""
+    top = hits[0]
+    if ctx.clauses[top.clause_id].units:
+        return top
+    for h in hits[1:within]:
+        if ctx.clauses[h.clause_id].units and h.keyword >= ratio * top.keyword:
+            return h
+    return top
+
+
+def focus(hits: Sequence[Hit], k: int, ratio: float = 0.75, most: int = 3,
+           targets: frozenset[str] = frozenset(), target_ratio: float = 0.25) -> list[Hit]:
+    """The hits that answer, not the whole result list: the best one, and the next ones only
+    while their keyword evidence stays close to it (dense evidence for English questions).
+    Asked for a figure, a clause that sets targets (主要目标) joins on weaker evidence: the
+    figure is often printed there as well as in the measure. Measured on the own and dev
+    sets, ratio 0.75 and at most 3 give the best citation F1 (0.6: recall +0.03, precision −0.04)."""
+    if not hits:
+        return []
+    top = hits[0]
+    kept = [top]
+    for h in hits[1:k]:
+        if len(kept) >= most:
+            break
+        close = (h.keyword >= ratio * top.keyword) if top.keyword > 0 else (h.dense >= top.dense - 0.01)
+        if close or (h.clause_id in targets and h.keyword >= target_ratio * top.keyword):
+            kept.append(h)
+    return kept
