@@ -15,7 +15,7 @@ from index import Clause, Document
 
 from . import compare as comparing
 from .answer import Answer, Citation, Intent
-from .judge import CASE_ADVICE_ASK, MONEY_ASK, unnamed_application
+from .judge import MONEY_ASK
 from .query import Query
 from .lead import Names, gist, lead_sentences, tighten
 from .quotes import best_quote
@@ -196,20 +196,17 @@ def compare(ctx: Context, q: Query, best: Sequence[Hit]) -> Answer:
                   citations=citations, intent=Intent.COMPARE)
 
 
-def abstain(ctx: Context, q: Query, nearest: Clause | None, reason: str = "") -> Answer:
+def abstain(ctx: Context, q: Query, nearest: Clause | None, reason: str = "", say: str = "") -> Answer:
     """Say plainly that the documents do not answer, and what they cover that is nearest."""
     covered = "、".join(dict.fromkeys(d.place for d in ctx.documents.values()))
     if q.foreign_places:
         text = f"这些文件是{covered}的政策，没有涉及{'、'.join(q.foreign_places)}的规定。"
         if q.scope_note:
             text += f"（{q.scope_note}。）"
+    elif say:  # the reason's own words (advice on one's own case, applying for what no document names)
+        text = say
     elif MONEY_ASK.search(q.norm):
         text = "这些文件没有规定具体的金额或收费标准，无法回答这个问题。"
-    elif CASE_ADVICE_ASK.search(q.norm):
-        text = (f"这些文件是{covered}的知识产权保护政策，不对个案提供法律意见（如何应诉、结果如何）；"
-                "请咨询律师或当地知识产权维权援助机构。")
-    elif what := unnamed_application(q):
-        text = f"这些文件（{covered}的知识产权保护政策）没有规定“{what}”的申请办理，我不作推测。"
     else:
         text = f"这些文件（{covered}的知识产权保护政策）没有涉及这个问题，我不作推测。"
     if nearest is not None:

@@ -117,6 +117,7 @@ class Verdict:
     decline: str = ""  # a reason to decline ("" to answer)
     confidence: float = 1.0  # 0‥1: how well the best clauses cover the question
     notice: str = ""  # said with an answer whose topic is covered but whose point may not be
+    say: str = ""  # what the declining answer tells the user, where the reason has its own words
 
 
 DEFAULT_POLICY = AbstainPolicy()
@@ -154,11 +155,13 @@ def assess(q: Query, hits: Sequence[Hit], ctx, policy: AbstainPolicy = DEFAULT_P
     if q.intent in (Intent.CLAUSE_REF, Intent.DEPARTMENT):
         return Verdict()
     if CASE_ADVICE_ASK.search(asked):
-        return Verdict("问题问的是个案的法律意见，这些政策文件不提供", 0.0)
+        return Verdict("问题问的是个案的法律意见，这些政策文件不提供", 0.0,
+                       say="这些知识产权保护政策文件不对个案提供法律意见（如何应诉、结果如何）；请咨询律师或当地知识产权维权援助机构。")
     if RESULTS_ASK.search(asked):
         return Verdict("问题问的是实际结果或数据，文件只规定了目标和措施", 0.0)
     if what := unnamed_application(q):
-        return Verdict(f"问题问的是“{what}”如何申请办理，这些文件没有规定", 0.0)
+        return Verdict(f"问题问的是“{what}”如何申请办理，这些文件没有规定", 0.0,
+                       say=f"这些知识产权保护政策文件没有规定“{what}”的申请办理，我不作推测。")
     if PROCEDURE_ASK.search(asked) and not _PROCEDURE_TEXT.search(top_text):
         return Verdict("问题问的是申请/注册的办理流程或收费，不是这些政策文件的内容", 0.0)
     dense = max((h.dense for h in hits[:3]), default=0.0)

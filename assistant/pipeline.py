@@ -221,7 +221,7 @@ class Assistant:
             verdict = Verdict(verdict.decline or "没有检索到相关条款", 0.0)
         if verdict.decline:
             nearest = ctx.clauses[hits[0].clause_id] if hits else None
-            answer = compose.abstain(ctx, q, nearest, verdict.decline)
+            answer = compose.abstain(ctx, q, nearest, verdict.decline, verdict.say)
             answer.confidence = 0.0
             return answer
         answer = self._compose(q, hits, mode)

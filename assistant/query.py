@@ -45,7 +45,6 @@ _REGULATION = re.compile(r"《([^》]{4,40})》|((?:[\u4e00-\u9fff]{2,6}?(?:省|
 _ABOUT_DOCUMENT = re.compile(r"文号|字号|编号|发文|印发|发布|落款|日期|哪天|哪一天|哪年出|何时出台|什么时候出|哪个机关|哪些机关|哪个部门印发|"
                              r"谁发的|谁印发|(?:时候|时间|哪年|哪个部门|哪个单位|哪家|谁)(?:下)?发(?:的|出|布)|下发|出台|联合印发|发文单位|制定依据|依据的?(?:是|哪)|根据(?:什么|哪)|附件|前言|开头|通知|"
                              r"document number|reference number|issued|issuer|put out|published|when did")
-# Targets: what a document aims at, and by when (目标, 到哪年, 达到什么水平)
 # The story of an infringement told without the word (我们的款式被别人照着做了, 招牌被人仿了): copying,
 # not theft (被偷了 alone may be a bicycle).
 _COPIED = re.compile(r"被(?:人|别人|他人|对手|同行|竞争对手|前员工|员工|别家|商家|厂家|网友|公司)?.{0,8}?"
@@ -57,6 +56,7 @@ _DOC_REFERENCE = re.compile(r"这份文件|该文件|文件里|文件中|政策�
 # Who issued the document (哪个部门发的, 谁印发的): a question about the document, not about duties.
 _ISSUED = re.compile(r"(?:哪个|哪些|哪家|什么)(?:部门|单位|机关|机构)(?:联合)?(?:下)?(?:发|印发|发布|出台|制定)|"
                      r"谁(?:下)?(?:发|印发|发布|出台|制定)|发文(?:单位|机关)")
+# Targets: what a document aims at, and by when (目标, 到哪年, 达到什么水平)
 _TARGET_ASK = re.compile(r"目标|到\s*20\d\d\s*年|到哪年|到哪一年|哪一年|哪年|时间节点|什么水平|达到什么|要达到|定到|定了什么|\btargets?\b|\bgoals?\b|\baims?\b|by when|what year")
 _PLAIN_CLAUSE_ASK = re.compile(r"讲的是什么|讲了什么|说的是什么|是什么内容|内容是什么|说了什么|原文|全文|讲什么|写了什么|具体内容")
 

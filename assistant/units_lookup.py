@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from index import Clause, english_unit_names
 from index.normalize import normalise
 
+from .spelling import lazy_pinyin
 from .substrings import SubstringIndex
 
 _PREFIX = re.compile(r"^(市委|市人民|市)")
@@ -126,21 +127,18 @@ class UnitDirectory:
         """Unit names typed with a homophone slip (人设局 for 人社局, 检查院 for 检察院): (as typed, as
         printed) for each piece of the text that sounds like a unit's name, ends like one, and is none."""
         text = normalise(text)
-        if self._by_sound is None:
-            from .spelling import lazy_pinyin  # noqa: PLC0415 - pypinyin loads with the first look-up
-
+        if self._by_sound is None:  # pypinyin loads with the first look-up
             self._by_sound = {}
             for key, _doc, _unit in self._keys:
                 if 3 <= len(key) <= 8 and _SUFFIX.search(key):
                     self._by_sound.setdefault(tuple(lazy_pinyin(key)), key)
-            self._pinyin = lazy_pinyin
         out = []
         for m in re.finditer(r"[\u4e00-\u9fff]{2,7}?(?:局|委|院|办|部|厅)", text):
             for start in range(m.start(), m.end() - 2):
                 piece = text[start:m.end()]
                 if piece in self._by_key.values:  # a unit's name as printed: nothing misheard here
                     break
-                key = self._by_sound.get(tuple(self._pinyin(piece)))
+                key = self._by_sound.get(tuple(lazy_pinyin(piece)))
                 if key and key != piece:
                     out.append((piece, key))
                     break
