@@ -15,10 +15,12 @@ from .harness import EvalReport
 
 HERE = Path(__file__).resolve().parent
 OWN, HOLDOUT, BLIND = "questions", "holdout", "blind"
-# dev … dev5: written from seeds/ only by five helpers, used for tuning like the own set (dev3–dev5
-# were measured once unseen before they were tuned on; dev4 asks in words the documents never use, dev5 is officials')
+# dev … dev6: written from seeds/ only by six helpers, used for tuning like the own set (dev3–dev6
+# were measured once unseen before they were tuned on; dev4 asks in words the documents never use, dev5 is officials',
+# dev6 long stories, English and details no clause prints). blind2: a second frozen blind set, written like the first.
 KNOWN_SETS = (HERE / f"{OWN}.jsonl", HERE / f"{HOLDOUT}.jsonl", HERE / "dev.jsonl", HERE / "dev2.jsonl",
-              HERE / "dev3.jsonl", HERE / "dev4.jsonl", HERE / "dev5.jsonl", HERE / f"{BLIND}.jsonl")
+              HERE / "dev3.jsonl", HERE / "dev4.jsonl", HERE / "dev5.jsonl", HERE / "dev6.jsonl",
+              HERE / f"{BLIND}.jsonl", HERE / f"{BLIND}2.jsonl")
 
 
 def default_sets() -> list[Path]:
