@@ -13,6 +13,17 @@ if TYPE_CHECKING:
     from .query import CorpusView
 
 WHO = re.compile(r"责任单位|有没有责任|有责任吗|什么责任|负有责任|牵头单位|配合单位|协办单位|主办单位|牵头部门|配合部门|谁牵头|谁配合|负责单位|哪些部门|哪个部门|什么部门|哪些单位|哪个单位|哪家单位|由谁|谁负责|谁来|谁管|归谁|主管部门|由哪|哪些机构负责|who\b|which (?:department|agenc|unit|bod)|responsible")
+_ASKING = re.compile(r"[吗呢？?]|什么|多少|哪|怎么|如何|是否|有没有|能不能|咋|几|谁|\b(?:what|how|which|who|when|is|are|does|do)\b")
+
+
+def ask_part(norm: str) -> str:
+    """The sentences that ask: a long question tells its story first ("去年收到律师函，开口就要
+    好几万……") and asks last; what it mentions on the way is not what it asks for."""
+    pieces = [p for p in re.split(r"(?<=[。！!？?；;])|[，,](?=[^，,]{0,40}$)", norm) if p and p.strip()]
+    asking = [p for p in pieces if _ASKING.search(p)]
+    return "".join(asking[-2:]) if asking else norm
+
+
 # What a named unit carries, in any wording (负责哪些, 要干哪些活, 管什么, 有X什么事, 点了X的名 …);
 # a question that is the unit alone (市公安局呢？) asks the same.
 _DEPT_ASK = re.compile(

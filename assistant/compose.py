@@ -15,7 +15,6 @@ from index import Clause, Document
 
 from . import compare as comparing
 from .answer import Answer, Citation, Intent
-from .judge import MONEY_ASK
 from .query import Query
 from .lead import Names, gist, lead_sentences, tighten
 from .quotes import best_quote
@@ -203,10 +202,8 @@ def abstain(ctx: Context, q: Query, nearest: Clause | None, reason: str = "", sa
         text = f"这些文件是{covered}的政策，没有涉及{'、'.join(q.foreign_places)}的规定。"
         if q.scope_note:
             text += f"（{q.scope_note}。）"
-    elif say:  # the reason's own words (advice on one's own case, applying for what no document names)
+    elif say:  # the reason's own words (a value no clause prints, advice on one's own case, another matter …)
         text = say
-    elif MONEY_ASK.search(q.norm):
-        text = "这些文件没有规定具体的金额或收费标准，无法回答这个问题。"
     else:
         text = f"这些文件（{covered}的知识产权保护政策）没有涉及这个问题，我不作推测。"
     if nearest is not None:

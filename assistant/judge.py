@@ -5,7 +5,9 @@ gazetteer); (2) it asks for a kind of value (an amount in yuan, a phone number, 
 a duration) that none of the best clauses prints; (3) it asks for results achieved where
 the documents only set targets; (4) it asks for another office's registration procedure or
 fees; (5) nothing in the corpus is near it on either side — the best sentence is far in
-meaning *and* the question's words are nearly absent (天气, 个税). A question in everyday
+meaning *and* the question's words are nearly absent (天气, 个税) *and* the question is nearer an
+everyday matter of another kind (wages, social insurance: `other_matters`) than any clause; or it is
+clearly nearer such a matter than the corpus. A question in everyday
 words the documents never use (山寨, 手游) is answered from the nearest measures; where the
 topic is covered but the point is not clearly, the answer says so (a notice and a lower
 `confidence`) instead of declining. Thresholds live in `AbstainPolicy`, chosen by
@@ -21,41 +23,37 @@ from dataclasses import dataclass
 from index.normalize import normalise
 
 from .answer import Intent
+from .asking import WHO, ask_part
+from .other_matters import Nearest
 from .query import Query
 from .words import content_words, is_common_word
 from .retrieve import Hit
 
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元")
-MONEY_ASK = re.compile(r"多少钱|(?:费用|收费|金额|补偿金?|赔偿金?|补贴|奖励|资助|奖金)(?:是|有|能|按|给)?(?:多少|几|怎么算|什么标准|标准)|"
-                       r"(?:补贴|奖励|补偿|赔偿)标准|(?:奖励|补贴|资助|罚款|领|给|赔|拿|补|交|缴|付|花)多少|能拿多少|多少(?:补贴|奖励|费用)|"
+MONEY_ASK = re.compile(r"多少钱|(?:费用|收费|金额|经费|报酬|酬金|补偿金?|赔偿金?|补贴|补助|奖励|资助|奖金)(?:是|有|能|按|给)?(?:多少|几|怎么算|什么标准|标准)|"
+                       r"(?:补贴|补助|奖励|补偿|赔偿|报酬|收费)标准|(?:奖励|补贴|资助|罚款|领|给|赔|拿|补|交|缴|付|花|安排|投入)多少|能拿多少|"
+                       r"多少(?:补贴|补助|奖励|费用|经费|资金|钱)|(?:标准|金额|额度)(?:是|为)?多少|"
                        r"每件(?:给|奖|补)|每家(?:给|奖|补|最多)|how much|what (?:is|are) the (?:fees?|costs?|subsid(?:y|ies)|amounts?)\b")
 _VALUE_ASKS = [
-    # (what the question asks for, what a clause must print to answer it): asking forms, not
+    # (what the question asks for, what a clause must print to answer it, what to call it): asking forms, not
     # mentions ("照片被公众号拿去用" mentions a 公众号 but does not ask for one)
-    (MONEY_ASK, _MONEY),
+    (MONEY_ASK, _MONEY, "具体的金额或收费标准"),
     (re.compile(r"(?:电话|热线|号码|公众号|微信号?|邮箱)(?:是|叫)?(?:多少|什么|几号|哪个)|联系方式|怎么联系|phone|hotline|e-?mail"),
-     re.compile(r"\d{5,}|@")),
-    (re.compile(r"地址|门牌|办公地点|在哪条路|哪条街|哪个街道|具体位置|怎么走|address"), re.compile(r"[路街道]\d+号|\d+号楼")),
-    (re.compile(r"网址|网站地址|链接|website|url"), re.compile(r"https?://|www\.")),
-    (re.compile(r"几倍|倍数|多少倍"), re.compile(r"\d+\s*倍|[一二三四五六七八九十]倍")),
-    (re.compile(r"几点|上班时间|营业时间|办公时间|开放时间"), re.compile(r"\d{1,2}\s*[:：点]")),
-    (re.compile(r"多长时间|多久|几个月|多少个月|多少天|几天|期限|多少年(?!底)|how long"),
-     re.compile(r"(?<!\d)\d{1,3}\s*(?:个)?(?:年|月|天|日|工作日)(?:内|以内)|期限为")),
-    (re.compile(r"多少件|多少起|多少个案件|审结|结案数"), re.compile(r"\d+\s*(?:件|起)")),
-    (re.compile(r"利率|税率|贴息|折扣|百分之几"), re.compile(r"\d+(?:\.\d+)?\s*%|利率|税率|贴息")),
-    (re.compile(r"(?:局长|主任|处长|负责人|领导)(?:是谁|叫什么|姓什么)"), re.compile(r"(?!)")),  # no person is named
+     re.compile(r"\d{5,}|@"), "电话或联系方式"),
+    (re.compile(r"地址|门牌|办公地点|在哪条路|哪条街|哪个街道|具体位置|怎么走|address"), re.compile(r"[路街道]\d+号|\d+号楼"), "具体地址"),
+    (re.compile(r"网址|网站地址|链接|website|url"), re.compile(r"https?://|www\."), "网址"),
+    (re.compile(r"几倍|倍数|多少倍"), re.compile(r"\d+\s*倍|[一二三四五六七八九十]倍"), "具体倍数"),
+    (re.compile(r"几点|上班时间|营业时间|办公时间|开放时间"), re.compile(r"\d{1,2}\s*[:：点]"), "办公时间"),
+    # how often (多久搞一次, 几年一次): 年度 or 每年 answers it; how long: a printed duration
+    (re.compile(r"(?:多久|多长时间|几年|几个月)\S{0,3}一次|频率|how often"), re.compile(r"年度|每年|每季度?|每月|每半年|定期|一年一次"), "多久一次"),
+    (re.compile(r"多长时间(?!\S{0,3}一次)|多久(?!\S{0,3}一次)|几个月|多少个月|多少天|几天|期限|多少年(?!底)|how long"),
+     re.compile(r"(?<!\d)\d{1,3}\s*(?:个)?(?:年|月|天|日|工作日)(?:内|以内)|期限为"), "具体期限或时长"),
+    (re.compile(r"多少件|多少起|多少个案件|审结|结案数"), re.compile(r"\d+\s*(?:件|起)"), "案件数量"),
+    (re.compile(r"利率|税率|贴息|折扣|百分之几"), re.compile(r"\d+(?:\.\d+)?\s*%|利率|税率|贴息"), "利率、税率或折扣"),
+    (re.compile(r"几成|多少比例|比例(?:是|为)?多少|百分比|what (?:share|percentage|proportion)"),
+     re.compile(r"\d+(?:\.\d+)?\s*%|[一二三四五六七八九]成|百分之|比例(?:为|达到|不低于|不少于)"), "具体比例"),
+    (re.compile(r"(?:局长|主任|处长|负责人|领导)(?:是谁|叫什么|姓什么)"), re.compile(r"(?!)"), "负责人姓名"),  # no person is named
 ]
-_ASKING = re.compile(r"[吗呢？?]|什么|多少|哪|怎么|如何|是否|有没有|能不能|咋|几|谁|\b(?:what|how|which|who|when|is|are|does|do)\b")
-
-
-def ask_part(norm: str) -> str:
-    """The sentences that ask: a long question tells its story first ("去年收到律师函，开口就要
-    好几万……") and asks last; what it mentions on the way is not what it asks for."""
-    pieces = [p for p in re.split(r"(?<=[。！!？?；;])|[，,](?=[^，,]{0,40}$)", norm) if p and p.strip()]
-    asking = [p for p in pieces if _ASKING.search(p)]
-    return "".join(asking[-2:]) if asking else norm
-
-
 # Results achieved (去年审结了多少件, 实际完成了吗): the documents set targets and measures only.
 RESULTS_ASK = re.compile(r"(?:去年|前年|上一年|今年上半年|已经|实际|至今|迄今|到现在|目前为止|截至目前|最后)"
                          r".{0,12}(?:多少|几|完成|达到了|实现了|成效|效果|结果|判决)|判决结果|完成得怎么样|完成了吗|"
@@ -110,6 +108,11 @@ class AbstainPolicy:
     # unrelated ones (weather, recipes) at 0.76–0.79
     off_topic_dense_english: float = 0.80
     partial_coverage: float = 0.45  # below this the answer carries a "not clearly covered" notice
+    # How much nearer an everyday matter of another kind (other_matters) than the corpus a question
+    # must be: for the far-from-documents decline, and on its own (clearly another matter). Own sets:
+    # in-scope questions without an IP word sit at margin ≥ −0.03, out-of-scope ones at ≤ −0.04 (p90).
+    other_matter_margin: float = 0.015
+    other_matter_clear: float = 0.04
 
 
 @dataclass(frozen=True)
@@ -139,8 +142,32 @@ def coverage(q: Query, hits: Sequence[Hit], ctx, top: int = 3) -> float:
     return found / total if total else 0.0
 
 
-def assess(q: Query, hits: Sequence[Hit], ctx, policy: AbstainPolicy = DEFAULT_POLICY) -> Verdict:
-    """Decline on evidence, or answer with a confidence."""
+def may_be_other_matter(q: Query) -> bool:
+    """Nothing where the question asks says it is about IP (its story may: 技术员离职了，他的社保怎么转),
+    a unit or a document: the case where `assess` wants to know the nearest other matter. Not for
+    English: English questions sit as near an English bank of other matters as in-scope ones do
+    (cross-lingual similarity to the Chinese clauses is lower across the board), so the bank cannot tell."""
+    return not (q.english or q.asks_of_ip or q.units or ((q.about_document or q.asks_target) and q.doc_ids))
+
+
+def _other_matter(q: Query, dense: float, nearest: Nearest | None, policy: AbstainPolicy) -> Verdict | None:
+    """Declining because the question is clearly about another kind of matter, with its name."""
+    if nearest is None or not may_be_other_matter(q) or dense - nearest.similarity > -policy.other_matter_clear:
+        return None
+    return Verdict(f"问题更接近“{nearest.matter}”方面的事务（语义相似度 {nearest.similarity:.2f}，"
+                   f"与文件最近 {dense:.2f}）", 0.0,
+                   say=f"这些知识产权保护政策文件没有涉及{nearest.matter}方面的事务，我不作推测。")
+
+
+def _nearer_elsewhere(dense: float, nearest: Nearest | None, policy: AbstainPolicy) -> bool:
+    """Far from the documents counts only when another kind of matter is nearer (or unknown: no bank)."""
+    return nearest is None or dense - nearest.similarity < -policy.other_matter_margin
+
+
+def assess(q: Query, hits: Sequence[Hit], ctx, policy: AbstainPolicy = DEFAULT_POLICY,
+           nearest: Nearest | None = None) -> Verdict:
+    """Decline on evidence, or answer with a confidence. `nearest`: the everyday matter of another kind
+    the question is nearest (`other_matters`), when `may_be_other_matter(q)` and there is a dense side."""
     if q.foreign_places and not q.places:
         return Verdict(f"问题所问地区（{'、'.join(q.foreign_places)}）不在这些文件范围内", 0.0)
     if q.foreign_documents:
@@ -149,16 +176,26 @@ def assess(q: Query, hits: Sequence[Hit], ctx, policy: AbstainPolicy = DEFAULT_P
         return Verdict("没有检索到相关条款", 0.0)
     top_text = "".join(ctx.clauses[h.clause_id].text for h in hits[:3])
     asked = ask_part(q.norm)
-    for ask, value in _VALUE_ASKS:
-        if ask.search(asked) and not value.search(top_text):
-            return Verdict("问题所问的具体数值/信息在相关条款中没有出现", 0.0)
+    also_who = bool(WHO.search(asked))  # a second ask the clauses do answer (哪个部门牵头筹建，建好了没有)
+    partly = ""  # what the answer says it leaves out, when it answers the who of such a question
+    printed = False  # the question asks for a kind of value the best clauses print (多久一次 → 年度)
+    for ask, value, what in _VALUE_ASKS:
+        if ask.search(asked) and value.search(top_text):
+            printed = printed or ask is not MONEY_ASK  # any amount in yuan is not the amount asked
+        elif ask.search(asked):
+            if not also_who:
+                return Verdict(f"问题所问的{what}在相关条款中没有出现", 0.0,
+                               say=f"这些文件没有写到{what}，无法回答这个问题；我不作推测。")
+            partly = f"文件没有写到{what}，以下回答由谁负责。"
     if q.intent in (Intent.CLAUSE_REF, Intent.DEPARTMENT):
         return Verdict()
     if CASE_ADVICE_ASK.search(asked):
         return Verdict("问题问的是个案的法律意见，这些政策文件不提供", 0.0,
                        say="这些知识产权保护政策文件不对个案提供法律意见（如何应诉、结果如何）；请咨询律师或当地知识产权维权援助机构。")
     if RESULTS_ASK.search(asked):
-        return Verdict("问题问的是实际结果或数据，文件只规定了目标和措施", 0.0)
+        if not also_who:
+            return Verdict("问题问的是实际结果或数据，文件只规定了目标和措施", 0.0)
+        partly = "文件只规定了措施和责任单位，没有写实际进展或结果，以下回答由谁负责。"
     if what := unnamed_application(q):
         return Verdict(f"问题问的是“{what}”如何申请办理，这些文件没有规定", 0.0,
                        say=f"这些知识产权保护政策文件没有规定“{what}”的申请办理，我不作推测。")
@@ -166,6 +203,8 @@ def assess(q: Query, hits: Sequence[Hit], ctx, policy: AbstainPolicy = DEFAULT_P
         return Verdict("问题问的是申请/注册的办理流程或收费，不是这些政策文件的内容", 0.0)
     dense = max((h.dense for h in hits[:3]), default=0.0)
     has_dense = any(h.dense_rank is not None for h in hits)
+    if has_dense and (other := _other_matter(q, dense, nearest, policy)):
+        return other
     if q.english:  # no Chinese words to cover: the dense side and the glossary decide
         if has_dense and dense < policy.min_dense_english and hits[0].keyword <= 0 \
                 and not (q.about_document and q.doc_ids):
@@ -173,11 +212,12 @@ def assess(q: Query, hits: Sequence[Hit], ctx, policy: AbstainPolicy = DEFAULT_P
         if has_dense and not (q.speaks_of_ip or q.units or q.asks_target or q.about_document) \
                 and dense < policy.off_topic_dense_english:
             return Verdict(f"问题与这些文件的内容相距较远（英文问题，语义相似度 {dense:.2f}）", 0.0)
-        return Verdict(confidence=min(1.0, max(0.0, (dense - 0.7) / 0.2)) if has_dense else 0.5)
+        return Verdict(confidence=min(1.0, max(0.0, (dense - 0.7) / 0.2)) if has_dense else 0.5, notice=partly)
     cov = coverage(q, hits, ctx)
     if has_dense:
         if not q.speaks_of_ip and not q.units and not ((q.about_document or q.asks_target) and q.doc_ids) \
-                and dense < policy.off_topic_dense and cov < policy.off_topic_coverage:
+                and dense < policy.off_topic_dense and cov < policy.off_topic_coverage \
+                and _nearer_elsewhere(dense, nearest, policy):
             return Verdict(f"问题与这些文件的内容相距较远（语义相似度 {dense:.2f}，关键词覆盖 {cov:.2f}）", 0.0)
         confidence = 0.5 * cov + 0.5 * min(1.0, max(0.0, (dense - 0.85) / 0.1))
     else:
@@ -187,8 +227,8 @@ def assess(q: Query, hits: Sequence[Hit], ctx, policy: AbstainPolicy = DEFAULT_P
         confidence = cov
     notice = ""
     front_matter = q.about_document and hits[0].clause_id.endswith("#0.0")  # the header answers it as printed
-    if cov < policy.partial_coverage and not front_matter:
+    if cov < policy.partial_coverage and not front_matter and not printed:
         missing = [t for t in q.unknown_terms][:3]
         what = f"（如“{'、'.join(missing)}”）" if missing else ""
         notice = f"文件没有直接写到您问的具体情形{what}，以下是最相关的规定，供参考。"
-    return Verdict(confidence=round(confidence, 3), notice=notice)
+    return Verdict(confidence=round(confidence, 3), notice=partly or notice)

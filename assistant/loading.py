@@ -19,6 +19,14 @@ if TYPE_CHECKING:
     from .settings import Settings
 
 
+def _quietly(step: Callable[[], None]) -> None:
+    """A preparation that may fail without harm: the step runs again, and reports, where it is needed."""
+    try:
+        step()
+    except Exception:  # noqa: BLE001, S110 - raised again at the question that needs it
+        pass
+
+
 class Loading:
     """`get()` waits for the assistant; a failure to load is raised to every caller, and kept in `error`."""
 
@@ -41,6 +49,8 @@ class Loading:
 
             assistant = Assistant(settings, corpus=corpus)
             assistant.warm_up()
+            threading.Thread(target=_quietly, args=(assistant.prepare_other_matters,), name="other-matters",
+                             daemon=True).start()
             return assistant
 
         return cls(corpus, settings, build)

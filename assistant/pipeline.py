@@ -21,8 +21,9 @@ from .caps import EMPTY, capped, capped_history
 from .english import with_english_lead
 from .errors import UserError
 from .followup import rewrite
-from .judge import Verdict, assess
+from .judge import Verdict, assess, may_be_other_matter
 from .query import CorpusView, Query, named_things, understand
+from .other_matters import Nearest, OtherMatters
 from .ranking import focus, measures_first, subject, with_units_first
 from .words import content_words
 from .quotes import sentence_scores
@@ -76,6 +77,24 @@ class Assistant:
         return DenseIndex.open(self.settings, self.corpus.clauses, self.corpus.documents, passage_text)
 
     @cached_property
+    def other_matters(self) -> OtherMatters:
+        return OtherMatters(self.dense_index.embedder.embed_query)
+
+    def prepare_other_matters(self) -> None:
+        """Embed the bank of other matters now (about a second) rather than at the first question
+        that needs it; a server does this in the background after it has loaded."""
+        if self._dense_override is None and self.settings.retrieval.mode != "keyword":
+            self.other_matters.matrix()
+
+    def _nearest_matter(self, q: Query, mode: Mode | None) -> Nearest | None:
+        """The everyday matter of another kind the question is nearest, when the judge asks for it
+        and the answer has a dense side of the bundled index (not a test's stand-in, not keyword mode)."""
+        if not may_be_other_matter(q) or self._dense_override is not None \
+                or (mode or Mode(self.settings.retrieval.mode)) is Mode.KEYWORD:
+            return None
+        return self.other_matters.nearest(q.norm)
+
+    @cached_property
     def retriever(self) -> Retriever:
         dense = self._dense_override
         if dense is None and self.settings.retrieval.mode != "keyword":
@@ -102,7 +121,7 @@ class Assistant:
         text = rewrite(question, history, self.view) if history else question
         q = understand(text, self.view, limit)
         if text != question and not q.speaks_of_ip and self.view.speaks_of_ip(normalise(history[-1])):
-            q = replace(q, speaks_of_ip=True)  # a follow-up goes on with its conversation's topic
+            q = replace(q, speaks_of_ip=True, asks_of_ip=True)  # a follow-up goes on with its conversation's topic
         return replace(q, truncated=True, cut=cut) if cut else q
 
     def search(self, q: Query, k: int, mode: Mode | None = None, doc_ids: Sequence[str] | None = None) -> list[Hit]:
@@ -216,7 +235,7 @@ class Assistant:
             named = dict.fromkeys((m.doc_id, m.unit) for m in q.units)  # every unit the words name, per document
             return duties.department(ctx, q, [(d, u, self.units.clauses_of(d, u)) for d, u in named])
         hits = self.search(q, max(k, 10), mode)
-        verdict = assess(q, hits, ctx) if allow_abstain else Verdict()
+        verdict = assess(q, hits, ctx, nearest=self._nearest_matter(q, mode)) if allow_abstain else Verdict()
         if not hits:
             verdict = Verdict(verdict.decline or "没有检索到相关条款", 0.0)
         if verdict.decline:

@@ -19,7 +19,7 @@ from .answer import Intent
 from .caps import Cut
 from .places import Gazetteer, PlaceResolver
 from .spelling import Speller
-from .asking import WHO, duty_ask, unlisted_unit
+from .asking import WHO, ask_part, duty_ask, unlisted_unit
 from .units_lookup import UnitDirectory, UnitMatch
 from .words import ascii_find, expansion_words, is_common_word, is_english, policy_terms, posseg, segment
 
@@ -34,7 +34,7 @@ _CHAPTER_REF = re.compile(rf"第\s*({_N})\s*(?:部分|章|节|大项|方面)")
 _INTERROGATIVE = re.compile(r"怎么|什么|多少|哪|几|吗|呢|谁|如何|是否")
 # Nouns that frame a question rather than name its subject (有什么区别, 叫什么名字 …).
 _ASKING_NOUNS = frozenset("区别 差别 时候 名字 职责 文号 字号 文字 后果 层面 专门 内容 情况 方面 保护措施 办法 做法 "
-                          "规定 政策 文件 条款 意思 意义 作用 好处 问题 东西 事情 地方 哪里 时间 日期".split())
+                          "规定 政策 文件 条款 意思 意义 作用 好处 问题 东西 事情 地方 哪里 时间 日期 多长时间 多久 频率".split())
 _COMPARE = re.compile(r"比较|对比|相比|比起|不同|区别|差异|异同|各地|各市|分别|哪些城市|哪个城市|哪几个|哪里更|compare|difference|differ|versus|\bvs\b")
 _CONTRAST = re.compile(r"比较|对比|相比|比起|不同|区别|差异|异同|compare|differ|versus|\bvs\b")
 _FACT = re.compile(r"多少|几个|几家|几年|哪一年|哪年|何时|什么时候|时间|日期|目标|文号|字号|编号|发文|印发|比例|百分|达到|亿元|万元|数量|几项|截至|到哪|how (?:much|many)|when|what year|target|number|date")
@@ -78,6 +78,7 @@ class Query:
     unknown_terms: tuple[str, ...] = ()  # nouns the corpus never uses (天气, 营业执照 …)
     corrections: tuple[tuple[str, str], ...] = ()  # homophone typos fixed: (as typed, as meant)
     speaks_of_ip: bool = True  # names an IP right or an everyday word for one (商标, 山寨, 没授权)
+    asks_of_ip: bool = True  # so does the part that asks (`ask_part`), not only the story before it
     foreign_documents: tuple[str, ...] = ()  # document numbers or regulations cited that the corpus lacks
     about_document: bool = False  # asks about the document itself (number, date, issuer): the front matter answers
     asks_target: bool = False  # asks what is aimed at, or by when: clauses that set targets answer
@@ -243,6 +244,7 @@ def understand(question: str, view: CorpusView, max_chars: int = 500) -> Query:
         corrections=tuple(corrections),
         tokens=tuple(view.tokenizer(" ".join([norm, *expansions(norm)]))),
         speaks_of_ip=view.speaks_of_ip(norm),
+        asks_of_ip=view.speaks_of_ip(ask_part(norm)),
         about_document=bool(_ABOUT_DOCUMENT.search(norm)),
         asks_target=bool(_TARGET_ASK.search(norm)),
         foreign_documents=tuple(view.foreign_documents(norm)),

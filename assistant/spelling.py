@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 _CJK_WORD = re.compile(r"^[\u4e00-\u9fff]{2,4}$")
 _MODALS = frozenset("能会要可该想敢肯得")
+_DETERMINERS = frozenset("每各这那哪几某")
 
 
 def lazy_pinyin(word: str) -> list[str]:
@@ -52,7 +53,7 @@ class Speller:
         """The corpus word meant, or None."""
         if not _CJK_WORD.match(word) or word in self.corpus_text or self.is_common(word):
             return None
-        if len(word) == 2 and word[0] in _MODALS:  # 能管, 要罚, 会查: a modal and its verb, not a slip
+        if len(word) == 2 and word[0] in _MODALS | _DETERMINERS:  # 能管, 要罚; 每件, 这项: not slips
             return None
         sound = tuple(lazy_pinyin(word))
         candidates = list(self.by_sound.get(sound, []))

@@ -19,6 +19,6 @@ def test_homophone_slips_are_corrected(speller, typed, meant):
     assert speller.correct(typed) == meant
 
 
-@pytest.mark.parametrize("word", ["能管", "要管", "会查", "涉及", "商标", "手游"])
+@pytest.mark.parametrize("word", ["能管", "要管", "会查", "每件", "这项", "涉及", "商标", "手游"])
 def test_real_words_and_modal_verbs_are_left_alone(speller, word):
     assert speller.correct(word) is None
