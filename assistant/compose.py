@@ -22,7 +22,7 @@ from .retrieve import Hit
 from .scope import scope_label
 
 _FACT_ASK = re.compile(r"多少|几个|几家|几项|哪几|哪一年|哪年|何时|什么时候|目标|比例|达到|how (?:much|many)|when")
-_META_ASK = re.compile(r"文号|字号|发文|印发|发布|日期|哪天|哪一天|什么时候出|何时出台|什么时候发|"
+_META_ASK = re.compile(r"文号|(?<!老)字号|发文|印发|发布|日期|哪天|哪一天|(?:什么|啥)时候(?:出|发|印发)|何时出台|"
                        r"document number|reference number|issued|put out|published|when did")
 
 
@@ -88,29 +88,48 @@ def lookup(ctx: Context, q: Query, hits: Sequence[Hit], k: int, intent: Intent =
                   citations=citations, intent=intent)
 
 
-def metadata_fact(ctx: Context, q: Query, front: Clause) -> Answer | None:
-    """Document number / date questions, answered from the front matter where it prints them."""
+def metadata_fact(ctx: Context, q: Query, fronts: Sequence[Clause]) -> Answer | None:
+    """Document number / date questions, answered from the front matter where it prints them: each
+    field asked (文号和印发日期), of each document asked (两份文件各自啥时候发的)."""
     if not _META_ASK.search(q.norm):
         return None
+    lines, citations = [], []
+    for front in fronts:
+        parts = []
+        for text, quote in _metadata_parts(ctx, q, front):
+            if quote:
+                citations.append(cite(ctx, len(citations) + 1, front, quote))
+            parts.append(text.format(n=len(citations)))
+        if parts:
+            lines.append(f"《{ctx.documents[front.doc_id].short_name}》" + "，".join(parts) + "。")
+    if not citations:
+        return None
+    return Answer(question=q.question, answer="".join(lines), abstained=False, citations=citations, intent=Intent.FACT)
+
+
+_NUMBER_ASK = re.compile(r"文号|字号|编号|发文|number")
+_DATE_ASK = re.compile(r"日期|哪天|哪一天|时候|何时|时间|哪年|when|date")
+
+
+def _metadata_parts(ctx: Context, q: Query, front: Clause) -> list[tuple[str, str]]:
+    """(what is said with an {n} marker, the quote) for each header field the question asks."""
     doc = ctx.documents[front.doc_id]
-    parts, quote = [], ""
     cited = _cited_number(q, front.text, doc.number)
     if cited:  # 依据的中办文件文号: a number the front matter cites, with the title it belongs to
         quote = _around(front.text, cited)
         title = re.match(r"《.*》", quote)
         source = f"引用的{title.group()}" if title else "引用的文件"
-        parts.append(f"《{doc.short_name}》{source}文号为 {cited}[1]。")
-    elif doc.number and doc.number in front.text and re.search(r"文号|字号|编号|发文|number", q.norm):
-        quote = doc.number
-        parts.append(f"《{doc.short_name}》的文号是 {doc.number}[1]。")
-    else:
-        date = _printed_date(doc.date, front.text)
-        if not date:
-            return None
-        quote = date
-        parts.append(f"《{doc.short_name}》落款日期为 {date}[1]。")
-    citation = cite(ctx, 1, front, quote)
-    return Answer(question=q.question, answer="".join(parts), abstained=False, citations=[citation], intent=Intent.FACT)
+        return [(f"{source}文号为 {cited}[{{n}}]", quote)]
+    out = []
+    number_asked = bool(_NUMBER_ASK.search(q.norm))
+    if number_asked and doc.number and doc.number in front.text:
+        out.append((f"的文号是 {doc.number}[{{n}}]", doc.number))
+    elif number_asked:
+        out.append(("的文件头没有印文号", ""))
+    date = _printed_date(doc.date, front.text)
+    if date and (not number_asked or not out[0][1] or _DATE_ASK.search(q.norm)):
+        out.append((f"落款日期为 {date}[{{n}}]", date))
+    return out
 
 
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔［\[(（]\s*\d{4}\s*[〕］\])）]\s*\d+\s*号")

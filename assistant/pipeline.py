@@ -251,6 +251,10 @@ class Assistant:
 
     def _compose(self, q: Query, hits: list[Hit], mode: Mode | None) -> Answer:
         ctx, k = self.ctx, self.settings.retrieval.top_k
+        if q.about_document and len(q.doc_ids) >= 2 and q.intent in (Intent.COMPARE, Intent.FACT, Intent.LOOKUP):
+            fronts = [ctx.clauses[f"{d}#0.0"] for d in q.doc_ids if f"{d}#0.0" in ctx.clauses]
+            if meta := compose.metadata_fact(ctx, q, fronts):  # 两份文件各自啥时候发的: each from its header
+                return meta
         if q.intent is Intent.COMPARE:
             return compose.compare(ctx, q, self._best_per_doc(q, mode))
         if q.intent is Intent.RESPONSIBILITY:
@@ -259,7 +263,7 @@ class Assistant:
             front = next((ctx.clauses[h.clause_id] for h in hits if h.clause_id.endswith("#0.0")), None)
             for doc_id in q.doc_ids[:1]:
                 front = ctx.clauses.get(f"{doc_id}#0.0", front)
-            meta = compose.metadata_fact(ctx, q, front) if front else None
+            meta = compose.metadata_fact(ctx, q, [front]) if front else None
             if meta:
                 return meta
             if q.asks_target and not subject(q):  # 到哪一年、做到什么水平: the clauses that set targets answer

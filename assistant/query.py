@@ -42,7 +42,7 @@ _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[(（]\d{4}[〕\])）]\s*\d{
 # A named regulation: in 《》, or headed by a place (安徽省知识产权保护条例)
 _REGULATION = re.compile(r"《([^》]{4,40})》|((?:[\u4e00-\u9fff]{2,6}?(?:省|市|区|县))[\u4e00-\u9fff]{2,16}(?:条例|办法|细则))")
 # The document itself, not its measures: its number, date, issuer, what it rests on, its preamble.
-_ABOUT_DOCUMENT = re.compile(r"文号|字号|编号|发文|印发|发布|落款|日期|哪天|哪一天|哪年出|何时出台|什么时候出|哪个机关|哪些机关|哪个部门印发|"
+_ABOUT_DOCUMENT = re.compile(r"文号|(?<!老)字号|编号|发文|印发|发布|落款|日期|哪天|哪一天|哪年出|何时出台|什么时候出|哪个机关|哪些机关|哪个部门印发|"
                              r"谁发的|谁印发|(?:时候|时间|哪年|哪个部门|哪个单位|哪家|谁)(?:下)?发(?:的|出|布)|下发|出台|联合印发|发文单位|制定依据|依据的?(?:是|哪)|根据(?:什么|哪)|附件|前言|开头|通知|"
                              r"document number|reference number|issued|issuer|put out|published|when did")
 # The story of an infringement told without the word (我们的款式被别人照着做了, 招牌被人仿了): copying,
@@ -224,7 +224,7 @@ def understand(question: str, view: CorpusView, max_chars: int = 500) -> Query:
         doc_ids, places, units = _places_outside_units(norm, view, doc_ids, places, units)
     unknown = view.unknown_terms(norm)
     refs = tuple(_clause_refs(norm, view, doc_ids))
-    intent = _intent(norm, units, refs, places, english)
+    intent = _intent(norm, units, refs, places, len(doc_ids))
     if intent is Intent.DEPARTMENT and doc_ids:
         units = tuple(u for u in units if u.doc_id in doc_ids)
     unlisted = "" if units or not doc_ids else unlisted_unit(norm, view, doc_ids, places)
@@ -284,12 +284,20 @@ def _fix_typos(norm: str, view: CorpusView, protected: Sequence[str] = ()) -> tu
     return norm, fixes
 
 
-def _intent(norm: str, units: Sequence[UnitMatch], refs: Sequence[str], places: Sequence[str], english: bool) -> Intent:
+def _compares(norm: str, places: Sequence[str], n_docs: int) -> bool:
+    """Two places, or a word of comparing; 分别 alone of one document is "respectively" (文号和日期分别是什么)."""
+    if len(places) >= 2:
+        return True
+    cues = set(_COMPARE.findall(norm))
+    return bool(cues) and not (cues == {"分别"} and len(places) == 1 and n_docs < 2)
+
+
+def _intent(norm: str, units: Sequence[UnitMatch], refs: Sequence[str], places: Sequence[str], n_docs: int) -> Intent:
     if refs and (len(norm) <= 30 or _PLAIN_CLAUSE_ASK.search(norm)) and not WHO.search(norm):
         return Intent.CLAUSE_REF
     if units and len(places) < 2 and not _CONTRAST.search(norm) and duty_ask(norm, units, places):
         return Intent.DEPARTMENT
-    if _COMPARE.search(norm) or len(places) >= 2:
+    if _compares(norm, places, n_docs):
         return Intent.COMPARE
     if _ISSUED.search(norm):
         return Intent.FACT
