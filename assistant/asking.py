@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from .query import CorpusView
 
 WHO = re.compile(r"责任单位|有没有责任|有责任吗|什么责任|负有责任|牵头单位|配合单位|协办单位|主办单位|牵头部门|配合部门|谁牵头|谁配合|负责单位|哪些部门|哪个部门|什么部门|哪些单位|哪个单位|哪家单位|由谁|谁负责|谁来|谁管|归谁|主管部门|由哪|哪些机构负责|who\b|which (?:department|agenc|unit|bod|bureau|office|authorit|organi[sz]ation|government)|responsible|takes? the lead|\bleads? (?:on|the)\b")
-_ASKING = re.compile(r"[吗呢？?]|什么|多少|哪|怎么|如何|是否|有没有|能不能|咋|几|谁|\b(?:what|how|which|who|when|is|are|does|do)\b")
+_ASKING = re.compile(r"[吗呢？?]|什么|多少|哪|怎么|如何|是否|有没有|能不能|咋|(?<!好)几|谁|\b(?:what|how|which|who|when|is|are|does|do)\b")
 
 
 def ask_part(norm: str) -> str:

@@ -37,7 +37,7 @@ _ASKING_NOUNS = frozenset("区别 差别 时候 名字 职责 文号 字号 文�
                           "规定 政策 文件 条款 意思 意义 作用 好处 问题 东西 事情 地方 哪里 时间 日期 多长时间 多久 频率".split())
 _COMPARE = re.compile(r"比较|对比|相比|比起|不同|区别|差异|异同|各地|各市|分别|哪些城市|哪个城市|哪几个|哪里更|compare|difference|differ|versus|\bvs\b")
 _CONTRAST = re.compile(r"比较|对比|相比|比起|不同|区别|差异|异同|compare|differ|versus|\bvs\b")
-_FACT = re.compile(r"多少|几个|几家|几年|哪一年|哪年|何时|什么时候|时间|日期|目标|文号|字号|编号|发文|印发|比例|百分|达到|亿元|万元|数量|几项|截至|到哪|how (?:much|many)|when|what year|target|number|date")
+_FACT = re.compile(r"多少|几个|几家|几年|哪一年|哪年|何时|什么时候|时间|日期|目标|文号|(?<!老)字号|编号|发文|印发|比例|百分|达到|亿元|万元|数量|几项|截至|到哪|how (?:much|many)|when|what year|target|number|date")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[(（]\d{4}[〕\])）]\s*\d{1,4}\s*号")
 # A named regulation: in 《》, or headed by a place (安徽省知识产权保护条例)
 _REGULATION = re.compile(r"《([^》]{4,40})》|((?:[\u4e00-\u9fff]{2,6}?(?:省|市|区|县))[\u4e00-\u9fff]{2,16}(?:条例|办法|细则))")
@@ -288,7 +288,7 @@ def _compares(norm: str, places: Sequence[str], n_docs: int) -> bool:
     """Two places, or a word of comparing; 分别 alone of one document is "respectively" (文号和日期分别是什么)."""
     if len(places) >= 2:
         return True
-    cues = set(_COMPARE.findall(norm))
+    cues = set(_COMPARE.findall(ask_part(norm)))  # what it asks, not its story (卖不同了)
     return bool(cues) and not (cues == {"分别"} and len(places) == 1 and n_docs < 2)
 
 
@@ -305,7 +305,7 @@ def _intent(norm: str, units: Sequence[UnitMatch], refs: Sequence[str], places: 
         return Intent.RESPONSIBILITY
     if refs:
         return Intent.CLAUSE_REF
-    if _FACT.search(norm):
+    if _FACT.search(ask_part(norm).replace("好几", "")):  # what it asks, not its story (冒出好几家)
         return Intent.FACT
     return Intent.LOOKUP
 

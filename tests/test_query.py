@@ -57,6 +57,11 @@ def test_clause_references(view, question, refs):
         ("信阳计划3年知识产权质押融资达到多少？", Intent.FACT),
         ("我们的商标在网上被仿冒了，郑州有什么渠道维权？", Intent.LOOKUP),
         ("Who is responsible for overseas rights protection assistance in Xinyang?", Intent.RESPONSIBILITY),
+        ("Which bureau takes the lead on fighting counterfeits in Zhengzhou?", Intent.RESPONSIBILITY),
+        # what the question asks decides, not its story: 好几家 and 老字号 ask no figure, 卖不同了 compares nothing
+        ("我们开了二十年的老字号面馆，最近街上冒出好几家招牌差一个字的店。郑州对这种仿冒有没有说法？", Intent.LOOKUP),
+        ("我们的枣子被外地货冒牌，真货反而卖不同了。新郑的枣农该找谁管？", Intent.RESPONSIBILITY),
+        ("信阳那份落实意见的文号和印发日期分别是什么？", Intent.FACT),
     ],
 )
 def test_intents(view, question, intent):
