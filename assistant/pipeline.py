@@ -32,6 +32,9 @@ from .settings import Settings
 from .units_lookup import UnitDirectory
 
 
+EARLIER_WEIGHT = 0.5  # the previous answer's measures in a follow-up's fusion, against 1.0 for keywords
+
+
 class Assistant:
     """Loads the corpus once; the dense index (embedder + Chroma) on first use."""
 
@@ -122,7 +125,20 @@ class Assistant:
         q = understand(text, self.view, limit)
         if text != question and not q.speaks_of_ip and self.view.speaks_of_ip(normalise(history[-1])):
             q = replace(q, speaks_of_ip=True, asks_of_ip=True)  # a follow-up goes on with its conversation's topic
+        if history and q.intent not in (Intent.DEPARTMENT, Intent.CLAUSE_REF):
+            q = replace(q, earlier=self._earlier(question, history))
         return replace(q, truncated=True, cut=cut) if cut else q
+
+    def _earlier(self, question: str, history: Sequence[str]) -> tuple[str, ...]:
+        """What the previous answer cited, when the follow-up names no place or unit of its own (会在哪些
+        地方公示？这个谁来管？): the conversation is still on those measures. One turn back, not the whole
+        history: the previous answer is recomputed from its question (the history carries questions only)."""
+        own = understand(question, self.view)
+        if own.doc_ids or own.units or own.foreign_places:
+            return ()
+        prev = self.understand(history[-1], history[-2:-1])
+        answer = self._answer(prev, None, allow_abstain=False)
+        return tuple(c.clause_id for c in answer.citations[:3])
 
     def search(self, q: Query, k: int, mode: Mode | None = None, doc_ids: Sequence[str] | None = None) -> list[Hit]:
         mode = mode or Mode(self.settings.retrieval.mode)
@@ -134,6 +150,8 @@ class Assistant:
             top = hits[0].score if hits else 1.0
             pointed = [Hit(cid, top + 1.0, 1.0, 1.0) for cid in q.clause_refs[:3]]
             hits = pointed + [h for h in hits if h.clause_id not in q.clause_refs[:3]]
+        if q.earlier:
+            hits = self._with_earlier(hits, q.earlier)
         if not q.about_document:  # front matter answers questions about the document itself only
             hits = [h for h in hits if not h.clause_id.endswith("#0.0")] or hits
         return hits[:k]
@@ -332,6 +350,14 @@ class Assistant:
         quoted = set(self.retriever.title_matches(q.norm, q.doc_ids))  # 总体目标是什么: the measure it names first
         head = sorted(enumerate(hits[:top]), key=lambda ih: (ih[1].clause_id not in quoted, -best(ih[1]), ih[0]))
         return [h for _, h in head] + list(hits[top:])
+
+    @staticmethod
+    def _with_earlier(hits: list[Hit], earlier: Sequence[str], weight: float = EARLIER_WEIGHT) -> list[Hit]:
+        """The measures the previous answer cited join the ranking as one more list of the fusion
+        (reciprocal rank, k = 10): a follow-up goes on about them unless its own words point elsewhere."""
+        bonus = {cid: weight / (10 + r) for r, cid in enumerate(earlier, start=1)}
+        moved = [replace(h, score=h.score + bonus.get(h.clause_id, 0.0)) for h in hits]
+        return sorted(moved, key=lambda h: -h.score)
 
     def _targets_first(self, hits: list[Hit], doc_ids: Sequence[str]) -> list[Hit]:
         """Asked for targets: the clauses that set them (a sentence "到2025年…") first, in the

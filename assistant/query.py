@@ -83,6 +83,7 @@ class Query:
     about_document: bool = False  # asks about the document itself (number, date, issuer): the front matter answers
     asks_target: bool = False  # asks what is aimed at, or by when: clauses that set targets answer
     unlisted_unit: str = ""  # asks what a unit carries where the named documents list no units at all
+    earlier: tuple[str, ...] = ()  # a follow-up on the same place: the clauses the previous answer cited
     tokens: tuple[str, ...] = field(default=(), compare=False)
 
 
