@@ -24,15 +24,12 @@ from .followup import rewrite
 from .judge import Verdict, assess, may_be_other_matter
 from .query import CorpusView, Query, named_things, understand
 from .other_matters import Nearest, OtherMatters
-from .ranking import focus, measures_first, subject, with_units_first
+from .ranking import focus, measures_first, subject, with_earlier, with_units_first
 from .words import content_words
 from .quotes import sentence_scores
 from .retrieve import Hit, Mode, Retriever, passage_text
 from .settings import Settings
 from .units_lookup import UnitDirectory
-
-
-EARLIER_WEIGHT = 0.5  # the previous answer's measures in a follow-up's fusion, against 1.0 for keywords
 
 
 class Assistant:
@@ -151,7 +148,7 @@ class Assistant:
             pointed = [Hit(cid, top + 1.0, 1.0, 1.0) for cid in q.clause_refs[:3]]
             hits = pointed + [h for h in hits if h.clause_id not in q.clause_refs[:3]]
         if q.earlier:
-            hits = self._with_earlier(hits, q.earlier)
+            hits = with_earlier(hits, q.earlier)
         if not q.about_document:  # front matter answers questions about the document itself only
             hits = [h for h in hits if not h.clause_id.endswith("#0.0")] or hits
         return hits[:k]
@@ -350,14 +347,6 @@ class Assistant:
         quoted = set(self.retriever.title_matches(q.norm, q.doc_ids))  # 总体目标是什么: the measure it names first
         head = sorted(enumerate(hits[:top]), key=lambda ih: (ih[1].clause_id not in quoted, -best(ih[1]), ih[0]))
         return [h for _, h in head] + list(hits[top:])
-
-    @staticmethod
-    def _with_earlier(hits: list[Hit], earlier: Sequence[str], weight: float = EARLIER_WEIGHT) -> list[Hit]:
-        """The measures the previous answer cited join the ranking as one more list of the fusion
-        (reciprocal rank, k = 10): a follow-up goes on about them unless its own words point elsewhere."""
-        bonus = {cid: weight / (10 + r) for r, cid in enumerate(earlier, start=1)}
-        moved = [replace(h, score=h.score + bonus.get(h.clause_id, 0.0)) for h in hits]
-        return sorted(moved, key=lambda h: -h.score)
 
     def _targets_first(self, hits: list[Hit], doc_ids: Sequence[str]) -> list[Hit]:
         """Asked for targets: the clauses that set them (a sentence "到2025年…") first, in the

@@ -1,11 +1,12 @@
-"""How the hits of a search are ordered and cut for an answer: measures before chapter text, measures
-that list units first for who-questions, the hits that answer (not the whole list), and whether a target
-question names a subject of its own."""
+"""How the hits of a search are ordered and cut for an answer: a follow-up's earlier measures in the
+fusion, measures before chapter text, measures that list units first for who-questions, the hits that
+answer (not the whole list), and whether a target question names a subject of its own."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
 from .query import Query
 from .retrieve import Hit
@@ -23,6 +24,17 @@ def subject(q: Query) -> list[str]:
             if w not in _TARGET_WORDS and not any(w in p or p in w for p in q.places) and not w.isdigit()
             and not re.fullmatch(r"\d+年", w)]
 
+
+
+EARLIER_WEIGHT = 0.5  # the previous answer's measures in a follow-up's fusion, against 1.0 for keywords
+
+
+def with_earlier(hits: Sequence[Hit], earlier: Sequence[str], weight: float = EARLIER_WEIGHT) -> list[Hit]:
+    """The measures the previous answer cited join the ranking as one more list of the fusion
+    (reciprocal rank, k = 10): a follow-up goes on about them unless its own words point elsewhere."""
+    bonus = {cid: weight / (10 + r) for r, cid in enumerate(earlier, start=1)}
+    moved = [replace(h, score=h.score + bonus.get(h.clause_id, 0.0)) for h in hits]
+    return sorted(moved, key=lambda h: -h.score)
 
 
 def measures_first(hits: Sequence[Hit], keep: frozenset[str] = frozenset()) -> list[Hit]:
