@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from index.normalize import clean, normalise
 from index.numerals import CHINESE_NUMERAL_CHARS, int_to_chinese, read_number
 
+from .asking import WHO
 from .query import CorpusView
 
 _LEAD = re.compile(r"^(那么|那|还有|另外|同样|再问一下|再问|再说说|以及|请问)")
@@ -20,7 +21,7 @@ _REFER = re.compile(r"这件事|这事|此事|这种事|这种|类似的|类似|
 _ASK = re.compile(r"(的)?(责任单位|负责单位|牵头单位|由谁|由哪|谁负责|谁来管|谁来负责|谁来|归谁管|谁管|有什么|有哪些|有没有|是什么|是哪些|是谁|是多少|讲什么|讲的是什么|"
                   r"讲了什么|说了什么|写了什么|怎么|如何|哪些|哪个|哪一年|哪年|什么时候|何时|多少|几)")
 _GENERIC_ASK = re.compile(r"^(是)?(怎么规定的?|怎么说的?|有什么规定|有没有规定|有规定|如何规定|怎么样|如何|有吗|有没有)$")
-_FILLER = re.compile(r"措施|规定|政策|内容|工作|做法|办法|安排|方面|要到|实现|达到|打算|计划|准备|进行|[的地是有也呢吗要，,、\s]")
+_FILLER = re.compile(r"措施|规定|政策|内容|工作|做法|办法|安排|方面|要到|实现|达到|打算|计划|准备|进行|那边|这边|那里|这里|[的地是有也呢吗要，,、\s]")
 _KIND_TAIL = re.compile(r"的?(?:办法|做法|规定|措施|政策|机制|渠道|地方|说法)$")
 _YEAR = re.compile(r"20\d\d\s*年")
 _STEP = re.compile(r"(下一条|下一项|后一条|上一条|上一项|前一条)")
@@ -95,6 +96,8 @@ def rewrite(question: str, history: Sequence[str], view: CorpusView) -> str:
     place = own.place or old.place
     if has_topic:
         return _question_mark(f"{place}{topic.strip('的 ')}{ask}")
+    if own.place and old.place and WHO.search(own.ask) and WHO.search(frame):  # 信阳那边是哪些部门？: the same who-question there
+        return frame.replace(old.place, own.place, 1)
     return _question_mark(f"{place}{old.topic}{ask}") if (old.topic or ask) else question
 
 
@@ -120,7 +123,7 @@ def _is_followup(q: str, view: CorpusView) -> bool:
     own = split_question(core, view)
     leftover = _FILLER.sub("", own.topic)
     return bool(own.place or view.units.find(normalise(core))) and len(leftover) <= 1 and (
-        not own.ask or bool(_GENERIC_ASK.match(_END.sub("", own.ask))))
+        not own.ask or bool(_GENERIC_ASK.match(_END.sub("", own.ask))) or (bool(own.place) and bool(WHO.search(own.ask))))
 
 
 def _question_mark(text: str) -> str:
