@@ -21,7 +21,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="policy-eval", description=DESCRIPTION)
     found = ", ".join(x.name for x in default_sets()) or "无"
     p.add_argument("--sets", default=None, metavar="FILE,FILE…",
-                   help=f"问题集 JSONL，逗号分隔（默认：存在的 questions、holdout、dev、dev2、blind；现有 {found}）")
+                   help=f"问题集 JSONL，逗号分隔（默认：evals/ 下存在的全部问题集；现有 {found}）")
     p.add_argument("--set", dest="assignments", action="append", default=[], metavar="KEY=VALUE",
                    help="一项设置（同 policy-assistant --set，可重复），优先于 POLICY_* 环境变量")
     p.add_argument("--out", default="evals/results", help="结果目录（每个问题集一份 .md/.json，另有 sets.md 并排对照）")
