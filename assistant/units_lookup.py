@@ -1,7 +1,8 @@
 """Department names in questions: every way a user may name a unit, per document.
 
 Matching is structural, from the parsed unit lists and the alias table: the canonical name,
-its printed forms, the name without the 市/市委 prefix, its core (市公安局 → 公安), and for
+its printed forms and the second name a form carries in brackets (市委宣传部（市新闻出版局）), the name
+without the 市/市委 prefix, its core (市公安局 → 公安), short forms (文旅局, 市监局, 中院), and for
 short names the last two characters (信阳海关 → 海关); in English, the phrases of
 index/data/unit_english.toml for the kind of body the name contains (公安局 → "public
 security bureau"). Keys and questions are compared in their search form (normalise). The
@@ -22,6 +23,7 @@ from .substrings import SubstringIndex
 
 _PREFIX = re.compile(r"^(市委|市人民|市)")
 _SUFFIX = re.compile(r"(委员会|办公室|中心支行|支行|局|委|办|院|部|厅|会)$")
+_BRACKETED = re.compile(r"[（(]([^（）()]{3,})[）)]")
 
 
 def name_keys(name: str, city: str = "") -> set[str]:
@@ -57,6 +59,8 @@ def _short_forms(bare: str) -> set[str]:
     out = set()
     if len(parts) >= 2:  # 林业和茶产业局 → 林茶局, 文化和旅游局 → 文旅局: each part's first character
         out.add("".join(p[0] for p in parts) + suffix)
+    elif len(stem) == 4:  # two words, each by its first character: 市场监管局 → 市监局, 教育体育局 → 教体局
+        out.add(stem[0] + stem[2] + suffix)
     for part in {stem, *parts}:
         out.add(part + suffix)
         if part.endswith("管理") and len(part) > 3:
@@ -89,6 +93,7 @@ class UnitDirectory:
             printed = aliases.get(city, {})
             for unit in units:
                 forms = {unit, *(p for p, canon in printed.items() if canon == unit)}
+                forms |= {m for f in list(forms) for m in _BRACKETED.findall(f)}  # 市委宣传部（市新闻出版局）: its second name
                 keys = {k for form in forms for k in name_keys(form, city)}
                 keys |= {p for zh, phrases in english_unit_names().items() if zh in unit for p in phrases}
                 for key in sorted(keys):  # sorted: the same order in every run (set order is not)
