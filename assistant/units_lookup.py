@@ -15,7 +15,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from index import Clause, english_unit_names
+from index import Clause, english_unit_names, unit_short_names
 from index.normalize import normalise
 
 from .spelling import lazy_pinyin
@@ -23,13 +23,29 @@ from .substrings import SubstringIndex
 
 _PREFIX = re.compile(r"^(市委|市人民|市)")
 _SUFFIX = re.compile(r"(委员会|办公室|中心支行|支行|局|委|办|院|部|厅|会)$")
+_JOINED = re.compile(r"[和与及跟同、,，/]|以及|还有|[和与及、,，]市")  # between two units named together
 _BRACKETED = re.compile(r"[（(]([^（）()]{3,})[）)]")
 
 
 def name_keys(name: str, city: str = "") -> set[str]:
+    """Every key a user may name the unit by: its forms long and short (人社局 / 人力资源和社会保障局),
+    without its city wherever the city sits (人行信阳中心支行 → 人行中心支行 → 人行), and the keys of each."""
+    variants = {name}
+    for long, short in unit_short_names():
+        for v in list(variants):
+            if long in v:
+                variants.add(v.replace(long, short))
+            elif short in v:
+                variants.add(v.replace(short, long))
+    if city:
+        variants |= {re.sub(rf"{city}市?", "", v) for v in variants if city in v[1:]}
+    return {k for v in variants for k in _keys_of(v, city)}
+
+
+def _keys_of(name: str, city: str) -> set[str]:
     keys = {name}
     if name.startswith("市人民"):  # 人民代表大会常务委员会 and its core, beside 代表大会…
-        keys |= name_keys(name[1:], city)
+        keys |= _keys_of(name[1:], city)
     bare = _PREFIX.sub("", name)
     if city and bare.startswith(city):
         bare = bare[len(city):]
@@ -42,8 +58,9 @@ def name_keys(name: str, city: str = "") -> set[str]:
             keys.add(core)
     if 2 <= len(bare) <= 4 or bare[-1] in "院关":  # 信阳海关 → 海关, 中级人民法院 → 法院
         keys.add(bare[-2:])
-    for i in range(1, len(bare) - 2):  # suffixes of 3+ chars: 市场监管局 of 市市场监管局
-        keys.add(bare[i:])
+    for i in range(1, len(bare) - 2):  # suffixes of 3+ chars: 市场监管局 of 市市场监管局; not 办公室, 委员会 alone
+        if len(_SUFFIX.sub("", bare[i:])) >= 2:
+            keys.add(bare[i:])
     keys |= _short_forms(bare)
     return {k for k in keys if len(k) >= 2}
 
@@ -63,7 +80,7 @@ def _short_forms(bare: str) -> set[str]:
         out.add(stem[0] + stem[2] + suffix)
     for part in {stem, *parts}:
         out.add(part + suffix)
-        if part.endswith("管理") and len(part) > 3:
+        if part.endswith(("管理", "工作")) and len(part) > 3:  # 大数据管理局 → 大数据局, 金融工作局 → 金融局
             out.add(part[:-2] + suffix)
     out.discard(bare)
     out = {k for k in out if len(k) >= 3}
@@ -106,27 +123,45 @@ class UnitDirectory:
             self._by_key_doc.setdefault((key, doc_id), []).append((pos, doc_id, unit))
 
     def find(self, text: str, doc_ids: Iterable[str] = ()) -> list[UnitMatch]:
-        """Units the text names, longest match first; limited to doc_ids when given.
-        The text's substrings are looked up, so the cost follows the text, not the corpus."""
+        """Units the text names: the longest match; limited to doc_ids when given. Units joined to it
+        by 和/与/、 (市人大常委会和市政协) join it, whatever their length, in the order named; other keys elsewhere in the
+        text do not (司法 in 刑事司法 beside 市公安局). The text's substrings are looked up, so the cost
+        follows the text, not the corpus."""
         allowed = set(doc_ids)
         text = normalise(text)
+        found: list[tuple[int, int, list[tuple[int, str, str, str]]]] = []  # (start, end, hits) per key occurrence
         for keys in self._by_key.found(text):
-            hits = []
-            for k in keys:
-                entries = self._by_key.values[k]
-                if allowed and len(allowed) < len(entries):
-                    for d in allowed:
-                        hits += [(p, doc, unit, k) for p, doc, unit in self._by_key_doc.get((k, d), ())]
-                else:
-                    hits += [(p, doc, unit, k) for p, doc, unit in entries if not allowed or doc in allowed]
-            if hits:
-                out, seen = [], set()
-                for _, doc, unit, k in sorted(hits):
-                    if (doc, unit) not in seen:
-                        seen.add((doc, unit))
-                        out.append(UnitMatch(doc, unit, k))
-                return out
-        return []
+            for k in sorted(keys):
+                hits = self._hits(k, allowed)
+                if not hits:
+                    continue
+                for m in re.finditer(re.escape(k), text):
+                    if not any(m.start() < e and s < m.end() for s, e, _ in found):
+                        found.append((m.start(), m.end(), hits))
+        if not found:
+            return []
+        first = max(found, key=lambda f: (f[1] - f[0], -f[0]))
+        chosen = [first]
+        joined = True
+        while joined:
+            joined = False
+            for f in sorted(found):
+                if f not in chosen and any(_JOINED.fullmatch(text[min(c[1], f[1]):max(c[0], f[0])]) for c in chosen):
+                    chosen.append(f)
+                    joined = True
+        out, seen = [], set()
+        for _, _, hits in sorted(chosen) if len(chosen) > 1 else chosen:  # named together: in the order named
+            for _, doc, unit, k in sorted(hits):
+                if (doc, unit) not in seen:
+                    seen.add((doc, unit))
+                    out.append(UnitMatch(doc, unit, k))
+        return out
+
+    def _hits(self, k: str, allowed: set[str]) -> list[tuple[int, str, str, str]]:
+        entries = self._by_key.values[k]
+        if allowed and len(allowed) < len(entries):
+            return [(p, doc, unit, k) for d in allowed for p, doc, unit in self._by_key_doc.get((k, d), ())]
+        return [(p, doc, unit, k) for p, doc, unit in entries if not allowed or doc in allowed]
 
     def misheard(self, text: str) -> list[tuple[str, str]]:
         """Unit names typed with a homophone slip (人设局 for 人社局, 检查院 for 检察院): (as typed, as

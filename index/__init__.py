@@ -5,7 +5,7 @@ from .corpus import Corpus, load_corpus
 from .errors import PolicyError, os_error_line
 from .parse import ParseError, ParsedDocument, parse_document
 from .records import Clause, Document
-from .units import english_unit_names
+from .units import english_unit_names, unit_short_names
 
 __all__ = [
     "CatalogError",
@@ -13,6 +13,7 @@ __all__ = [
     "Corpus",
     "Document",
     "english_unit_names",
+    "unit_short_names",
     "ParseError",
     "ParsedDocument",
     "PolicyError",

@@ -236,6 +236,7 @@ def _strip_unbalanced_closers(s: str) -> str:
 
 
 ENGLISH_FILE = resources.files("index").joinpath("data", "unit_english.toml")
+SHORT_NAMES_FILE = resources.files("index").joinpath("data", "unit_short_names.toml")
 
 
 @lru_cache(maxsize=1)
@@ -244,3 +245,11 @@ def english_unit_names(path: Path | Traversable = ENGLISH_FILE) -> dict[str, tup
     with path.open("rb") as fh:
         names = tomllib.load(fh).get("names", {})
     return {zh: tuple(p.lower() for p in phrases) for zh, phrases in names.items()}
+
+
+@lru_cache(maxsize=4)
+def unit_short_names(path: Path | Traversable = SHORT_NAMES_FILE) -> tuple[tuple[str, str], ...]:
+    """(long form, short form) of parts of Chinese unit names (index/data/unit_short_names.toml)."""
+    with path.open("rb") as fh:
+        names = tomllib.load(fh).get("names", {})
+    return tuple(sorted(names.items(), key=lambda kv: -len(kv[0])))

@@ -13,7 +13,20 @@ def test_short_forms(name, short):
     assert short in name_keys(name)
 
 
-@pytest.mark.parametrize("question, unit", [("郑州市新闻出版局负责哪些措施？", "市委宣传部"), ("信阳市监局负责哪些？", "市市场监管局")])
+@pytest.mark.parametrize("question, unit", [("郑州市新闻出版局负责哪些措施？", "市委宣传部"), ("信阳市监局负责哪些？", "市市场监管局"),
+                                            ("郑州人力资源和社会保障局负责什么？", "市人社局"), ("信阳人社局有哪些职责？", "市人力资源社会保障局"),
+                                            ("信阳人民银行负责哪些？", "人行信阳中心支行"), ("郑州金融局负责什么？", "市金融工作局"),
+                                            ("郑州仲裁委办公室要干哪些活？", "郑州仲裁委员会办公室")])
 def test_a_second_name_or_a_short_form_finds_the_unit(keyword_assistant, question, unit):
     q = keyword_assistant.understand(question)
     assert [u.unit for u in q.units] == [unit] and q.intent.value == "department"
+
+
+def test_units_named_together_are_all_found_in_the_order_named(keyword_assistant):
+    q = keyword_assistant.understand("郑州市人大常委会和市政协在实施意见里负责哪些？")
+    assert [u.unit for u in q.units] == ["市人民代表大会常务委员会", "政协郑州市委员会"]
+
+
+def test_a_shorter_key_elsewhere_is_not_a_second_unit(keyword_assistant):
+    q = keyword_assistant.understand("郑州市公安局在知识产权刑事司法方面负责哪些？")
+    assert [u.unit for u in q.units] == ["市公安局"]
