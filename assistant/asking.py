@@ -33,11 +33,14 @@ _DEPT_ASK = re.compile(
     r"\bdoes\b.{0,60}\bdo\b|\bmeasures\b")
 # X是哪些措施的责任单位: the unit is given, the measures are asked.
 _ROLE_IN_WHICH = re.compile(r"是(?:哪些|哪几项|哪几条|什么|几项)(?:措施|条款|工作|任务|内容|条|项)?的(?:牵头|配合|主办|协办|责任)?(?:单位|部门)|"
+                            r"(?:出现|列|写|排)在(?:哪些|哪几|什么)(?:项|条)?(?:措施|条款|工作|任务|条|项)?的?(?:牵头|配合|责任)?单位|"
+                            r"(?:哪些|哪几)(?:项|条)?(?:措施|条款)的(?:牵头|配合|责任)?单位(?:里|中)|"
                             r"\bwhich (?:measures|clauses|tasks)\b.{0,60}\bas (?:a |the )?(?:responsible|lead|leading|supporting)")
 _AS_ROLE = re.compile(r"(?:作为|列为|列入|是)(?:牵头|配合|主办|协办|责任)?(?:单位|部门)")
 _FILLER = re.compile(r"[\W\d_a-z]|哪些|哪几|什么|请问|请|列出|列一下|全部|所有|一下|看看|查询|查|都|有|的|了|呢|吗|在|里|中|是|呀|啊")
 # What a list of measures is called (…作为责任单位的条目都列一下, 被列为责任单位的有哪几条).
 _LIST_NOUNS = re.compile(r"条目|条款|措施|任务|工作|事项|内容|条|项|被|哪|几|个")
+_LISTED = re.compile(r"(?:措施|条款|任务|工作|事项|条目)(?:都|一共|共)?(?:有|包括)?(?:哪些|哪几|什么|几)|(?:哪些|哪几|多少)(?:项|条)?(?:措施|条款|任务|工作)")
 # A unit named in a question (市场监管局, 区司法局): for documents that list no 责任单位 at all.
 _ORGAN = re.compile(r"(?:[市区县]委?)?[\u4e00-\u9fff]{2,10}?(?:管理局|局|委员会|委|人民法院|法院|检察院|办公室|办|厅|海关|支行)")
 
@@ -55,6 +58,8 @@ def duty_ask(norm: str, units: Sequence[UnitMatch], places: Sequence[str]) -> bo
         return False
     if as_role and not _LIST_NOUNS.sub("", _FILLER.sub("", rest)).replace("市", ""):
         return True  # X作为责任单位的措施有哪些: nothing but the role and a list is asked
+    if as_role and _LISTED.search(rest):
+        return True  # X被列为责任单位的知识产权保护措施有哪些: a list of measures, whatever words describe them
     return bool(_DEPT_ASK.search(rest)) or len(_FILLER.sub("", rest).replace("市", "")) == 0
 
 

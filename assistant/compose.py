@@ -140,7 +140,7 @@ def _cited_number(q: Query, text: str, own: str) -> str:
     """The document number a question asks for when it is not the document's own: one the
     front matter cites whose issuer the question names (中办 → 中办发〔2019〕56号), or the first
     cited one when the question asks what the document is based on."""
-    others = [m.group() for m in _DOC_NUMBER.finditer(text) if m.group() != own and own not in m.group()]
+    others = [m.group() for m in _DOC_NUMBER.finditer(text) if not own or (m.group() != own and own not in m.group())]
     if not others:
         return ""
     named = [n for n in others if re.match(r"[\u4e00-\u9fff]{2}", n) and n[:2] in q.norm]

@@ -30,7 +30,7 @@ from .words import content_words, is_common_word
 from .retrieve import Hit
 
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元")
-MONEY_ASK = re.compile(r"多少钱|(?:费用|收费|金额|经费|报酬|酬金|补偿金?|赔偿金?|补贴|补助|奖励|资助|奖金)(?:是|有|能|按|给)?(?:多少|几|怎么算|什么标准|标准)|"
+MONEY_ASK = re.compile(r"多少钱|(?:费用|收费|金额|经费|报酬|酬金|补偿金?|赔偿金?|补贴|补助|奖励|资助|奖金|(?:学|培训|报名|考试|代理|服务|律师|诉讼|鉴定|评估|年|官|申请)费)(?:是|有|能|按|给|要|大概|一般)?(?:多少|几|怎么算|什么标准|标准)|"
                        r"(?:补贴|补助|奖励|补偿|赔偿|报酬|收费)标准|(?:奖励|补贴|资助|罚款|领|给|赔|拿|补|交|缴|付|花|安排|投入)多少|能拿多少|"
                        r"多少(?:补贴|补助|奖励|费用|经费|资金|钱)|(?:标准|金额|额度)(?:是|为)?多少|"
                        r"每件(?:给|奖|补)|每家(?:给|奖|补|最多)|how much|what (?:is|are) the (?:fees?|costs?|subsid(?:y|ies)|amounts?)\b")
@@ -54,18 +54,31 @@ _VALUE_ASKS = [
      re.compile(r"\d+(?:\.\d+)?\s*%|[一二三四五六七八九]成|百分之|比例(?:为|达到|不低于|不少于)"), "具体比例"),
     (re.compile(r"(?:局长|主任|处长|负责人|领导)(?:是谁|叫什么|姓什么)"), re.compile(r"(?!)"), "负责人姓名"),  # no person is named
 ]
+def _printed(value: re.Pattern, text: str, about: str = "") -> bool:
+    """The clauses print a value of the kind asked; with `about` (the asking words), in a sentence that
+    shares one of their words: an amount of 3 亿元 for pledge financing does not answer 每家能拿多少补助."""
+    if not about:
+        return bool(value.search(text))
+    words = [w for w in content_words(about) if not MONEY_ASK.fullmatch(w) and len(w) >= 2]
+    return any(value.search(s) and (not words or any(w in s for w in words)) for s in re.split(r"[。；;]", text))
+
+
 # Results achieved (去年审结了多少件, 实际完成了吗): the documents set targets and measures only.
 RESULTS_ASK = re.compile(r"(?:去年|前年|上一年|今年上半年|已经|实际|至今|迄今|到现在|目前为止|截至目前|最后)"
                          r".{0,12}(?:多少|几|完成|达到了|实现了|成效|效果|结果|判决)|判决结果|完成得怎么样|完成了吗|"
                          r"(?:建成|建好|成立|挂牌|落地|开通)了(?:吗|没)|"
-                         r"(?:哪一年|哪年|什么时候|何时|哪天)(?:注册|成立|设立|获批|批准|认定|建成|挂牌|开通)的?")
+                         r"(?:哪一年|哪年|什么时候|何时|哪天)(?:注册|成立|设立|获批|批准|认定|建成|挂牌|开通)的?|"
+                         r"(?:调查|考核|评估|评价|测评)结果|结果(?:是|为)?(?:多少|怎么样|如何)|多少分|得分|排名第?几|"
+                         r"真的(?:做到|实现|遏制|达到|完成|建成|落实)|(?:做到|实现|遏制|达到|完成|落实)了(?:吗|没有?)")
 # Advice on one's own case (怎么答辩, 会不会坐牢, 官司能不能赢): the documents are policy, not counsel.
 CASE_ADVICE_ASK = re.compile(r"(?:怎么|如何|怎样)(?:答辩|应诉|辩护|写起诉状)|会不会(?:坐牢|判刑|被判|被抓|输)|判几年|判多久|"
                              r"(?:要不要|需不需要|该不该)(?:请|找)律师|(?:能不能|能否|会不会)(?:赢|胜诉|打赢)|能赢吗|胜算|赢面")
 # Another office's registration procedure or fees (how to file a patent, the official fee).
 PROCEDURE_ASK = re.compile(r"(?:申请|注册|办理|缴纳?|提交)\S{0,8}(?:流程|步骤|手续|材料|官费|年费|申请费|表格)"
+                           r"|(?:什么时候|何时|在哪|去哪|怎么|如何)(?:报名|报考)|报名(?:时间|入口|条件|方式|网址)|(?:考试|资格)\S{0,6}(?:报名|报考)"
+                           r"|\b(?:renewal|registration|application|filing|examination) (?:procedures?|process|steps|fees?)\b|\bofficial fees?\b"
                            r"|(?:流程|步骤|手续)是(?:怎样|什么)|怎么(?:缴|交)(?:费|年费)|(?:年费|官费|申请费|减缴|费减)\S{0,6}(?:怎么|如何)")
-_PROCEDURE_TEXT = re.compile(r"流程|程序|手续|材料|年费|官费")
+_PROCEDURE_TEXT = re.compile(r"流程|程序|手续|材料|年费|官费|报名")
 # Applying for something (税收优惠怎么申请, 怎么申请人才公寓): when what is applied for is a thing no
 # document names, the documents cannot say how.
 _APPLY = re.compile(r"(?:怎么|如何|怎样|咋|去哪|在哪|哪里|到哪)(?:才能|可以|能|去)?(?:申请|申报|办理|领取|享受)|"
@@ -142,6 +155,16 @@ def coverage(q: Query, hits: Sequence[Hit], ctx, top: int = 3) -> float:
     return found / total if total else 0.0
 
 
+def elsewhere(q: Query) -> Verdict | None:
+    """A place or a document the corpus does not hold: declined before any reading of the question,
+    whatever it asks (洛阳的实施意见里市公安局负责哪些 names a unit the corpus knows, of a city it does not)."""
+    if q.foreign_places and not q.places:
+        return Verdict(f"问题所问地区（{'、'.join(q.foreign_places)}）不在这些文件范围内", 0.0)
+    if q.foreign_documents:
+        return Verdict(f"问题所问的文件（{'、'.join(q.foreign_documents)}）不在这些文件之中", 0.0)
+    return None
+
+
 def may_be_other_matter(q: Query) -> bool:
     """Nothing where the question asks says it is about IP (its story may: 技术员离职了，他的社保怎么转),
     a unit or a document: the case where `assess` wants to know the nearest other matter. Not for
@@ -168,10 +191,8 @@ def assess(q: Query, hits: Sequence[Hit], ctx, policy: AbstainPolicy = DEFAULT_P
            nearest: Nearest | None = None) -> Verdict:
     """Decline on evidence, or answer with a confidence. `nearest`: the everyday matter of another kind
     the question is nearest (`other_matters`), when `may_be_other_matter(q)` and there is a dense side."""
-    if q.foreign_places and not q.places:
-        return Verdict(f"问题所问地区（{'、'.join(q.foreign_places)}）不在这些文件范围内", 0.0)
-    if q.foreign_documents:
-        return Verdict(f"问题所问的文件（{'、'.join(q.foreign_documents)}）不在这些文件之中", 0.0)
+    if outside := elsewhere(q):
+        return outside
     if not hits:
         return Verdict("没有检索到相关条款", 0.0)
     top_text = "".join(ctx.clauses[h.clause_id].text for h in hits[:3])
@@ -180,7 +201,7 @@ def assess(q: Query, hits: Sequence[Hit], ctx, policy: AbstainPolicy = DEFAULT_P
     partly = ""  # what the answer says it leaves out, when it answers the who of such a question
     printed = False  # the question asks for a kind of value the best clauses print (多久一次 → 年度)
     for ask, value, what in _VALUE_ASKS:
-        if ask.search(asked) and value.search(top_text):
+        if ask.search(asked) and _printed(value, top_text, asked if ask is MONEY_ASK else ""):
             printed = printed or ask is not MONEY_ASK  # any amount in yuan is not the amount asked
         elif ask.search(asked):
             if not also_who:

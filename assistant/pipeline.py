@@ -21,7 +21,7 @@ from .caps import EMPTY, capped, capped_history
 from .english import with_english_lead
 from .errors import UserError
 from .followup import rewrite
-from .judge import Verdict, assess, may_be_other_matter
+from .judge import Verdict, assess, elsewhere, may_be_other_matter
 from .query import CorpusView, Query, named_things, understand
 from .other_matters import Nearest, OtherMatters
 from .ranking import focus, measures_first, subject, with_earlier, with_units_first
@@ -244,6 +244,8 @@ class Assistant:
 
     def _answer(self, q: Query, mode: Mode | None, allow_abstain: bool = True) -> Answer:
         ctx, k = self.ctx, self.settings.retrieval.top_k
+        if allow_abstain and (outside := elsewhere(q)) and q.intent in (Intent.CLAUSE_REF, Intent.DEPARTMENT):
+            return compose.abstain(ctx, q, None, outside.decline)  # 洛阳…市公安局负责哪些: not these documents' unit
         if q.intent is Intent.CLAUSE_REF and q.clause_refs:
             return compose.clause_reference(ctx, q, q.clause_refs[:5])
         if q.intent is Intent.DEPARTMENT and q.units:

@@ -22,7 +22,7 @@ _SUFFIX_BIG = re.compile(r"(?:省|市|特别行政区|壮族自治区|回族自�
 _SUFFIX_COUNTY = re.compile(r"(?:区|县|市|旗)$")
 PROVINCE, CITY, COUNTY = 0, 1, 2
 # A part of a city named right after it that the gazetteer does not list (高新区, 经开区, 新站区)
-_CITY_LEVEL = re.compile(r"^(市本级|市级|本级|市政府|市委|市层面|市里)")  # the city's own level, not a part of it
+_CITY_LEVEL = re.compile(r"^(市?本级|市级|市?人民政府|市?政府|市委|市层面|市里)")  # the city's own level, not a part of it
 _PART = re.compile(r"^市?((?:(?![的和与及在里])[\u4e00-\u9fff]){1,5}?(?:高新区|新区|开发区|经开区|园区|区|县))")
 
 
@@ -172,9 +172,9 @@ class PlaceResolver:
                 wider_of += [w for w in wider if not inside]
                 if wider and not inside:  # 合肥高新区: a part of the city other than the document's district
                     after = text[pos + len(surface):]
-                    level = _CITY_LEVEL.match(after)
-                    if level:  # 合肥市本级的意见: the city's own document, which the corpus does not hold
-                        outside_names.append(surface + level.group(1))
+                    level = _CITY_LEVEL.match(after) or (surface.endswith("市") and _CITY_LEVEL.match("市" + after))
+                    if level:  # 合肥市本级的意见, 合肥市委市政府的意见: the city's own document, which the corpus does not hold
+                        outside_names.append(surface.rstrip("市") + "市" + level.group(1).lstrip("市"))
                         outside += [div for div, _ in wider]
                         notes += [f"{surface}{level.group(1)}的文件不在其中：这些文件中{surface}只有{self._place_names[d]}的文件"
                                   for _, d in wider]

@@ -40,6 +40,9 @@ _CONTRAST = re.compile(r"比较|对比|相比|比起|不同|区别|差异|异同
 _FACT = re.compile(r"多少|几个|几家|几年|哪一年|哪年|何时|什么时候|时间|日期|目标|文号|(?<!老)字号|编号|发文|印发|比例|百分|达到|亿元|万元|数量|几项|截至|到哪|how (?:much|many)|when|what year|target|number|date")
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[(（]\d{4}[〕\])）]\s*\d{1,4}\s*号")
 # A named regulation: in 《》, or headed by a place (安徽省知识产权保护条例)
+# Asking what a document itself says (原文, 第十条讲什么), not what the corpus draws from it (依据, 落实)
+_CONTENT_ASK = re.compile(r"原文|全文|第[一二三四五六七八九十百\d]+[条项]|(?:怎么|如何)规定|规定了什么|讲(?:的是|了)?什么|写了什么|说了什么|内容")
+_BASIS_ASK = re.compile(r"依据|根据|引用|落实|贯彻|依照|按照|based on|cite")
 _REGULATION = re.compile(r"《([^》]{4,40})》|((?:[\u4e00-\u9fff]{2,6}?(?:省|市|区|县))[\u4e00-\u9fff]{2,16}(?:条例|办法|细则))")
 # The document itself, not its measures: its number, date, issuer, what it rests on, its preamble.
 _ABOUT_DOCUMENT = re.compile(r"文号|(?<!老)字号|编号|发文|印发|发布|落款|日期|哪天|哪一天|哪年出|何时出台|什么时候出|哪个机关|哪些机关|哪个部门印发|"
@@ -177,9 +180,12 @@ class CorpusView:
         """Documents the question cites by number (豫办〔2020〕21号) or as a named regulation
         (《安徽省知识产权保护条例》) that no document of the corpus prints."""
         out = []
+        own_numbers = {normalise(d.number) for d in self.documents if d.number}
         for m in _DOC_NUMBER.finditer(norm):
-            if m.group(0) not in self._corpus_text:
-                out.append(m.group(0))
+            number = m.group(0)
+            cited_only = number not in own_numbers and _CONTENT_ASK.search(norm) and not _BASIS_ASK.search(norm)
+            if number not in self._corpus_text or cited_only:  # 豫办〔2020〕21号第十条讲什么: cited, not held
+                out.append(number)
         own = {re.sub(r"\s", "", normalise(n)) for d in self.documents for n in (d.title, d.short_name)}
         for m in _REGULATION.finditer(norm):
             name = m.group(1) or m.group(2)
