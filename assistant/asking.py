@@ -63,6 +63,24 @@ def duty_ask(norm: str, units: Sequence[UnitMatch], places: Sequence[str]) -> bo
     return bool(_DEPT_ASK.search(rest)) or len(_FILLER.sub("", rest).replace("市", "")) == 0
 
 
+_TOPIC = re.compile(r"在(?P<a>[\u4e00-\u9fff]{2,12}?)(?:方面|这一块|这块|领域|工作中|工作上|问题上)|"
+                    r"(?:关于|有关|涉及|针对)(?P<b>[\u4e00-\u9fff]{2,12}?)(?:的|方面)")
+
+
+_GENERIC_TOPIC = re.compile(r"强化|加强|推进|知识产权|保护|工作|方面|全面|有关|相关|文件|意见|方案|措施|任务|落实|实施|市里|全市")
+
+
+def duty_topic(norm: str, units: Sequence[UnitMatch]) -> str:
+    """What a department question narrows the list to (市公安局在打击知识产权犯罪方面负责哪些 → 打击知识产权犯罪),
+    "" when it asks for everything."""
+    rest = re.sub(r"《[^》]*》|“[^”]*”", " ", norm)  # a title quoted (在《…落实意见》里) is no topic
+    for u in units:
+        rest = rest.replace(u.key, " ")
+    m = _TOPIC.search(rest)
+    topic = (m.group("a") or m.group("b")) if m else ""
+    return topic if len(_GENERIC_TOPIC.sub("", topic)) >= 2 else ""  # 在强化知识产权保护方面: everything
+
+
 def unlisted_unit(norm: str, view: CorpusView, doc_ids: Sequence[str], places: Sequence[str]) -> str:
     """The unit a duty question names, when none of the named documents lists units ("" otherwise)."""
     if any(view.units.by_doc.get(d) for d in doc_ids):

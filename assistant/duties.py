@@ -199,9 +199,11 @@ def duties_of(clauses: Mapping[str, Clause], doc_id: str, unit: str, clause_ids:
     return Duties(doc_id, unit, tuple(by_role["牵头"]), tuple(by_role["配合"]), tuple(by_role[""]))
 
 
-def department(ctx: Context, q: Query, matches: Sequence[tuple[str, str, Sequence[str]]]) -> Answer:
+def department(ctx: Context, q: Query, matches: Sequence[tuple[str, str, Sequence[str]]], *,
+               topic: str = "", totals: Sequence[int] = ()) -> Answer:
     """Every measure naming the department in each document, complete, with counts: those it
-    leads first, then those it supports, then those naming it with no role; each with its gist."""
+    leads first, then those it supports, then those naming it with no role; each with its gist.
+    With a `topic`, `matches` holds the measures on it and `totals` how many the unit carries in all."""
     from .compose import cite  # noqa: PLC0415 - as in responsibility
 
     citations: list[Citation] = []
@@ -217,7 +219,7 @@ def department(ctx: Context, q: Query, matches: Sequence[tuple[str, str, Sequenc
         n = numbered[cid]
         return f"{n}. {measure_name(clause)}：{_shown(citations[n - 1].quote)}[{n}]"
 
-    for doc_id, unit, clause_ids in matches:
+    for i, (doc_id, unit, clause_ids) in enumerate(matches):
         if unit not in units:
             units.append(unit)
         d = duties_of(ctx.clauses, doc_id, unit, clause_ids)
@@ -234,6 +236,8 @@ def department(ctx: Context, q: Query, matches: Sequence[tuple[str, str, Sequenc
         else:
             note = "（文件没有标明牵头、配合单位）" if ask is not RoleAsk.ALL else ""
             lines = [f"{doc}中，{unit}作为责任单位的措施共 {len(d.ordered)} 项{note}："]
+            if topic and i < len(totals):
+                lines = [f"{doc}中，{unit}作为责任单位的措施共 {totals[i]} 项，其中与“{topic}”有关的 {len(d.ordered)} 项{note}："]
             lines += [line(cid) for cid in d.ordered]
         sections.append("\n".join(lines))
     return Answer(question=q.question, answer="\n\n".join(sections), abstained=False, citations=citations,

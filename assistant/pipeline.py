@@ -11,12 +11,13 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 
 from index import Corpus, load_aliases, load_corpus
-from index.keyword import TokenMode, Tokenizer, idf_of
+from index.keyword import TokenMode, Tokenizer, expansions, idf_of
 from index.keyword_store import open_keyword_index
 from index.normalize import clean, normalise
 
 from . import compose, duties
 from .answer import Answer, Intent
+from .asking import duty_topic
 from .caps import EMPTY, capped, capped_history
 from .english import with_english_lead
 from .errors import UserError
@@ -250,7 +251,13 @@ class Assistant:
             return compose.clause_reference(ctx, q, q.clause_refs[:5])
         if q.intent is Intent.DEPARTMENT and q.units:
             named = dict.fromkeys((m.doc_id, m.unit) for m in q.units)  # every unit the words name, per document
-            return duties.department(ctx, q, [(d, u, self.units.clauses_of(d, u)) for d, u in named])
+            lists = [(d, u, self.units.clauses_of(d, u)) for d, u in named]
+            topic = duty_topic(q.norm, q.units)
+            if topic:  # 在海外维权这一块负责哪些: those of its measures on that topic, when some are
+                narrowed = [(d, u, self._on_topic(topic, ids)) for d, u, ids in lists]
+                if any(len(n) < len(ids) for (_, _, n), (_, _, ids) in zip(narrowed, lists)):
+                    return duties.department(ctx, q, narrowed, topic=topic, totals=[len(ids) for _, _, ids in lists])
+            return duties.department(ctx, q, lists)
         hits = self.search(q, max(k, 10), mode)
         verdict = assess(q, hits, ctx, nearest=self._nearest_matter(q, mode)) if allow_abstain else Verdict()
         if not hits:
@@ -332,6 +339,15 @@ class Assistant:
     def warm_up_llm(self) -> None:
         if self.settings.llm.enabled:
             _ = self._llm
+
+    def _on_topic(self, topic: str, clause_ids: Sequence[str], ratio: float = 0.5) -> list[str]:
+        """Of a unit's measures, those whose words match the topic (keyword evidence within `ratio` of
+        the best); all of them when none does."""
+        scores = self.retriever.bm25.scores(self.tokenizer(" ".join([topic, *expansions(topic)])))
+        row = {cid: i for i, cid in enumerate(self.retriever.order)}
+        own = {cid: float(scores[row[cid]]) for cid in clause_ids if cid in row}
+        best = max(own.values(), default=0.0)
+        return [cid for cid in clause_ids if best > 0 and own.get(cid, 0.0) >= ratio * best] or list(clause_ids)
 
     def _by_best_sentence(self, q: Query, hits: Sequence[Hit], top: int = 5) -> list[Hit]:
         """Facts live in sentences: re-rank the best few clauses by their best sentence (with

@@ -30,3 +30,20 @@ def test_units_named_together_are_all_found_in_the_order_named(keyword_assistant
 def test_a_shorter_key_elsewhere_is_not_a_second_unit(keyword_assistant):
     q = keyword_assistant.understand("郑州市公安局在知识产权刑事司法方面负责哪些？")
     assert [u.unit for u in q.units] == ["市公安局"]
+
+
+@pytest.mark.slow
+def test_a_department_question_narrowed_to_a_topic_lists_those_measures_and_says_how_many_in_all(real_assistant):
+    ans = real_assistant.ask("信阳海关在海外维权这一块负责哪些措施？")
+    every = real_assistant.units.clauses_of("xinyang-opinions", "信阳海关")
+    cited = [c.clause_id for c in ans.citations]
+    assert cited and set(cited) < set(every) and "xinyang-opinions#4.13" in cited
+    assert f"共 {len(every)} 项，其中与“海外维权”有关的 {len(cited)} 项" in ans.answer
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("question", ["信阳海关在《信阳市关于强化知识产权保护工作的落实意见》里负责哪些措施？",
+                                      "信阳海关在强化知识产权保护方面负责哪些措施？"])
+def test_a_title_or_the_whole_field_is_no_topic(real_assistant, question):
+    every = real_assistant.units.clauses_of("xinyang-opinions", "信阳海关")
+    assert [c.clause_id for c in real_assistant.ask(question).citations] == list(every)
