@@ -25,7 +25,7 @@ from .followup import rewrite
 from .judge import Verdict, assess, elsewhere, may_be_other_matter
 from .query import CorpusView, Query, named_things, understand
 from .other_matters import Nearest, OtherMatters
-from .ranking import focus, measures_first, subject, with_earlier, with_units_first
+from .ranking import focus, measures_first, subject, targets_first, with_earlier, with_units_first
 from .words import content_words
 from .quotes import sentence_scores
 from .retrieve import Hit, Mode, Retriever, passage_text
@@ -143,7 +143,7 @@ class Assistant:
         docs = q.doc_ids if doc_ids is None else doc_ids
         hits = self.retriever.search(q.norm, max(k + 5, 30) if q.asks_target else k + 5, docs, mode, tokens=q.tokens)
         if q.asks_target:
-            hits = self._targets_first(hits, docs)
+            hits = targets_first(hits, docs, self.target_clauses)
         if q.clause_refs:  # a clause the question points at (第十九条的责任单位) ranks first
             top = hits[0].score if hits else 1.0
             pointed = [Hit(cid, top + 1.0, 1.0, 1.0) for cid in q.clause_refs[:3]]
@@ -365,20 +365,6 @@ class Assistant:
         quoted = set(self.retriever.title_matches(q.norm, q.doc_ids))  # 总体目标是什么: the measure it names first
         head = sorted(enumerate(hits[:top]), key=lambda ih: (ih[1].clause_id not in quoted, -best(ih[1]), ih[0]))
         return [h for _, h in head] + list(hits[top:])
-
-    def _targets_first(self, hits: list[Hit], doc_ids: Sequence[str]) -> list[Hit]:
-        """Asked for targets: the clauses that set them (a sentence "到2025年…") first, in the
-        order retrieval found them, then those of the named documents it missed."""
-        setting = self.target_clauses
-        found = [h for h in hits if h.clause_id in setting]
-        seen = {h.clause_id for h in found}
-        missed = [Hit(cid, 0.0) for cid in setting if cid not in seen and (not doc_ids or cid.split("#")[0] in doc_ids)]
-        if not found and len(missed) > 4:  # no named document and nothing retrieved sets one: leave the order
-            return hits
-        top = hits[0].score if hits else 1.0
-        head = [replace(h, score=top + 1.0 + h.score) for h in found] + \
-               [replace(h, score=top + 0.5) for h in missed[: max(0, 3 - len(found))]]
-        return head + [h for h in hits if h.clause_id not in seen]
 
     @cached_property
     def target_clauses(self) -> frozenset[str]:

@@ -37,6 +37,20 @@ def with_earlier(hits: Sequence[Hit], earlier: Sequence[str], weight: float = EA
     return sorted(moved, key=lambda h: -h.score)
 
 
+def targets_first(hits: Sequence[Hit], doc_ids: Sequence[str], setting: frozenset[str]) -> list[Hit]:
+    """Asked for targets: the clauses that set them (a sentence "到2025年…") first, in the
+    order retrieval found them, then those of the named documents it missed."""
+    found = [h for h in hits if h.clause_id in setting]
+    seen = {h.clause_id for h in found}
+    missed = [Hit(cid, 0.0) for cid in setting if cid not in seen and (not doc_ids or cid.split("#")[0] in doc_ids)]
+    if not found and len(missed) > 4:  # no named document and nothing retrieved sets one: leave the order
+        return list(hits)
+    top = hits[0].score if hits else 1.0
+    head = [replace(h, score=top + 1.0 + h.score) for h in found] + \
+           [replace(h, score=top + 0.5) for h in missed[: max(0, 3 - len(found))]]
+    return head + [h for h in hits if h.clause_id not in seen]
+
+
 def measures_first(hits: Sequence[Hit], keep: frozenset[str] = frozenset()) -> list[Hit]:
     """Numbered measures before front matter and chapter text (which carry no units), except the
     chapter texts in `keep` (the targets of 总体要求, asked for targets)."""
