@@ -19,7 +19,7 @@ from .harness import load_questions
 from .metrics import hit_at_1, recall_at
 
 HERE = Path(__file__).resolve().parent
-TUNING_SETS = ("questions.jsonl", "holdout.jsonl", "dev.jsonl", "dev2.jsonl", "dev3.jsonl", "dev4.jsonl", "dev5.jsonl", "dev6.jsonl", "dev7.jsonl")
+TUNING_SETS = ("questions.jsonl", "holdout.jsonl", "dev.jsonl", "dev2.jsonl", "dev3.jsonl", "dev4.jsonl", "dev5.jsonl", "dev6.jsonl", "dev7.jsonl", "dev8.jsonl")
 
 
 def score(assistant: Assistant, questions) -> tuple[float, float]:
