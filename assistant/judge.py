@@ -30,7 +30,7 @@ from .words import content_words, is_common_word
 from .retrieve import Hit
 
 _MONEY = re.compile(r"\d+(?:\.\d+)?\s*(?:万|亿)?元")
-MONEY_ASK = re.compile(r"多少钱|(?:费用|收费|金额|经费|报酬|酬金|补偿金?|赔偿金?|补贴|补助|奖励|资助|奖金|(?:学|培训|报名|考试|代理|服务|律师|诉讼|鉴定|评估|年|官|申请)费)(?:是|有|能|按|给|要|大概|一般)?(?:多少|几|怎么算|什么标准|标准)|"
+MONEY_ASK = re.compile(r"多少钱|(?:月薪|工资|薪资|薪酬|年薪|待遇)\S{0,6}多少|开多少|(?:费用|收费|金额|经费|报酬|酬金|补偿金?|赔偿金?|补贴|补助|奖励|资助|奖金|(?:学|培训|报名|考试|代理|服务|律师|诉讼|鉴定|评估|年|官|申请)费)(?:是|有|能|按|给|要|大概|一般)?(?:多少|几|怎么算|什么标准|标准)|"
                        r"(?:补贴|补助|奖励|补偿|赔偿|报酬|收费)标准|(?:奖励|补贴|资助|罚款|领|给|赔|拿|补|交|缴|付|花|安排|投入)多少|能拿多少|"
                        r"多少(?:补贴|补助|奖励|费用|经费|资金|钱)|(?:标准|金额|额度)(?:是|为)?多少|"
                        r"每件(?:给|奖|补)|每家(?:给|奖|补|最多)|how much|what (?:is|are) the (?:fees?|costs?|subsid(?:y|ies)|amounts?)\b")
@@ -46,7 +46,9 @@ _VALUE_ASKS = [
     (re.compile(r"几点|上班时间|营业时间|办公时间|开放时间"), re.compile(r"\d{1,2}\s*[:：点]"), "办公时间"),
     # how often (多久搞一次, 几年一次): 年度 or 每年 answers it; how long: a printed duration
     (re.compile(r"(?:多久|多长时间|几年|几个月)\S{0,3}一次|频率|how often"), re.compile(r"年度|每年|每季度?|每月|每半年|定期|一年一次"), "多久一次"),
-    (re.compile(r"多长时间(?!\S{0,3}一次)|多久(?!\S{0,3}一次)|几个月|多少个月|多少天|几天|期限|多少年(?!底)|how long"),
+    (re.compile(r"截止(?:到|日期|时间)?(?:几号|哪天|什么时候)|几号截止|哪天截止|报名截止|deadline"),
+     re.compile(r"\d{1,2}\s*月\s*\d{1,2}\s*日(?:前|之前|截止)|截止(?:日期|时间)?为"), "截止日期"),
+    (re.compile(r"多长时间(?!\S{0,3}一次)|多久(?!\S{0,3}一次)|几个月|多少个月|多少天|几天|(?:多少|几)个?工作日|期限|多少年(?!底)|how long"),
      re.compile(r"(?<!\d)\d{1,3}\s*(?:个)?(?:年|月|天|日|工作日)(?:内|以内)|期限为"), "具体期限或时长"),
     (re.compile(r"多少件|多少起|多少个案件|审结|结案数"), re.compile(r"\d+\s*(?:件|起)"), "案件数量"),
     (re.compile(r"利率|税率|贴息|折扣|百分之几"), re.compile(r"\d+(?:\.\d+)?\s*%|利率|税率|贴息"), "利率、税率或折扣"),
@@ -69,12 +71,17 @@ RESULTS_ASK = re.compile(r"(?:去年|前年|上一年|今年上半年|已经|实
                          r"(?:建成|建好|成立|挂牌|落地|开通)了(?:吗|没)|"
                          r"(?:哪一年|哪年|什么时候|何时|哪天)(?:注册|成立|设立|获批|批准|认定|建成|挂牌|开通)的?|"
                          r"(?:调查|考核|评估|评价|测评)结果|结果(?:是|为)?(?:多少|怎么样|如何)|多少分|得分|排名第?几|"
-                         r"真的(?:做到|实现|遏制|达到|完成|建成|落实)|(?:做到|实现|遏制|达到|完成|落实)了(?:吗|没有?)")
+                         r"真的(?:做到|实现|遏制|达到|完成|建成|落实)|(?:做到|实现|遏制|达到|完成|落实|评上|评为|入选|获批|通过)了(?:吗|没有?)|"
+                         r"排(?:名)?第几|效果(?:到底|究竟)?(?:怎么样|如何)|成效(?:怎么样|如何)")
 # Advice on one's own case (怎么答辩, 会不会坐牢, 官司能不能赢): the documents are policy, not counsel.
-CASE_ADVICE_ASK = re.compile(r"(?:怎么|如何|怎样)(?:答辩|应诉|辩护|写起诉状)|会不会(?:坐牢|判刑|被判|被抓|输)|判几年|判多久|"
+CASE_ADVICE_ASK = re.compile(r"(?:怎么|如何|怎样)(?:答辩|应诉|辩护|写起诉状)|(?:合同|协议|条款)\S{0,12}(?:怎么|如何)写|"
+                             r"(?:起诉|发律师函|报警)\S{0,3}好[,，]?还是|还是先(?:发|去|找)|(?:要不要|该不该)(?:起诉|报警|发律师函)|"
+                             r"(?:推荐|哪家好|靠谱的?)\S{0,12}(?:课程|培训|机构|公司|律所|律师|代理)|(?:离婚|继承|遗产)\S{0,20}(?:分割|怎么分|归谁)|会不会(?:坐牢|判刑|被判|被抓|输)|判几年|判多久|"
                              r"(?:要不要|需不需要|该不该)(?:请|找)律师|(?:能不能|能否|会不会)(?:赢|胜诉|打赢)|能赢吗|胜算|赢面")
 # Another office's registration procedure or fees (how to file a patent, the official fee).
 PROCEDURE_ASK = re.compile(r"(?:申请|注册|办理|缴纳?|提交)\S{0,8}(?:流程|步骤|手续|材料|官费|年费|申请费|表格)"
+                           r"|(?:国家知识产权局|商标局|专利局|版权保护中心|版权局|WIPO|CNIPA)\S{0,20}(?:手续|文件|材料|怎么办|办什么|流程)"
+                           r"|(?:提交|准备|带)\S{0,4}(?:哪些|什么)(?:文件|材料)|办\S{0,6}手续|恢复权利|著录项目"
                            r"|(?:什么时候|何时|在哪|去哪|怎么|如何)(?:报名|报考)|报名(?:时间|入口|条件|方式|网址)|(?:考试|资格)\S{0,6}(?:报名|报考)"
                            r"|\b(?:renewal|registration|application|filing|examination) (?:procedures?|process|steps|fees?)\b|\bofficial fees?\b"
                            r"|(?:流程|步骤|手续)是(?:怎样|什么)|怎么(?:缴|交)(?:费|年费)|(?:年费|官费|申请费|减缴|费减)\S{0,6}(?:怎么|如何)")
@@ -155,10 +162,20 @@ def coverage(q: Query, hits: Sequence[Hit], ctx, top: int = 3) -> float:
     return found / total if total else 0.0
 
 
+_LIKENESS = r"(?:类似|像|跟|和|同|参照|比照)(?:{place})\S{{0,3}}?(?:这样|那样|一样|似的)|(?:{place})(?:周边|附近|旁边|隔壁)"
+
+
+def _only_as_likeness(norm: str, place: str) -> bool:
+    """The covered place is named only as a model for another or to say where it lies (郑州周边的开封有没有类似郑州
+    这样的意见): not what is asked about."""
+    likes = len(re.findall(_LIKENESS.format(place=re.escape(place)), norm))
+    return likes > 0 and likes == norm.count(place)
+
+
 def elsewhere(q: Query) -> Verdict | None:
     """A place or a document the corpus does not hold: declined before any reading of the question,
     whatever it asks (洛阳的实施意见里市公安局负责哪些 names a unit the corpus knows, of a city it does not)."""
-    if q.foreign_places and not q.places:
+    if q.foreign_places and (not q.places or all(_only_as_likeness(q.norm, p) for p in q.places)):
         return Verdict(f"问题所问地区（{'、'.join(q.foreign_places)}）不在这些文件范围内", 0.0)
     if q.foreign_documents:
         return Verdict(f"问题所问的文件（{'、'.join(q.foreign_documents)}）不在这些文件之中", 0.0)

@@ -41,7 +41,8 @@ _FACT = re.compile(r"多少|几个|几家|几年|哪一年|哪年|何时|什么�
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,8}[〔\[(（]\d{4}[〕\])）]\s*\d{1,4}\s*号")
 # A named regulation: in 《》, or headed by a place (安徽省知识产权保护条例)
 # Asking what a document itself says (原文, 第十条讲什么), not what the corpus draws from it (依据, 落实)
-_CONTENT_ASK = re.compile(r"原文|全文|第[一二三四五六七八九十百\d]+[条项]|(?:怎么|如何)规定|规定了什么|讲(?:的是|了)?什么|写了什么|说了什么|内容")
+_CONTENT_ASK = re.compile(r"原文|全文|第[一二三四五六七八九十百\d]+[条项]|(?:怎么|如何)规定|规定了什么|讲(?:的是|了)?什么|写了什么|说了什么|内容|"
+                          r"提出(?:了)?(?:哪些|什么|要)|要实现(?:哪些|什么)|目标是什么|(?:怎么|如何)处理")
 _BASIS_ASK = re.compile(r"依据|根据|引用|落实|贯彻|依照|按照|based on|cite")
 _REGULATION = re.compile(r"《([^》]{4,40})》|((?:[\u4e00-\u9fff]{2,6}?(?:省|市|区|县))[\u4e00-\u9fff]{2,16}(?:条例|办法|细则))")
 # The document itself, not its measures: its number, date, issuer, what it rests on, its preamble.
@@ -177,8 +178,9 @@ class CorpusView:
             or bool(_DOC_REFERENCE.search(norm))
 
     def foreign_documents(self, norm: str) -> list[str]:
-        """Documents the question cites by number (豫办〔2020〕21号) or as a named regulation
-        (《安徽省知识产权保护条例》) that no document of the corpus prints."""
+        """Documents the question names by number (豫办〔2020〕21号) or title (《安徽省知识产权保护条例》) that the
+        corpus does not hold: never printed, or only cited by it, when the question asks what they say
+        rather than what the corpus draws from them (依据, 落实)."""
         out = []
         own_numbers = {normalise(d.number) for d in self.documents if d.number}
         for m in _DOC_NUMBER.finditer(norm):
@@ -188,8 +190,11 @@ class CorpusView:
                 out.append(number)
         own = {re.sub(r"\s", "", normalise(n)) for d in self.documents for n in (d.title, d.short_name)}
         for m in _REGULATION.finditer(norm):
-            name = m.group(1) or m.group(2)
-            if len(name) >= 6 and name not in self._corpus_text and re.sub(r"\s", "", name) not in own:
+            name = re.sub(r"\s", "", m.group(1) or m.group(2))
+            if len(name) < 6 or any(name in t for t in own):  # 《关于强化知识产权保护的实施意见》: a corpus title
+                continue
+            if name not in self._corpus_text or (_CONTENT_ASK.search(norm) and not _BASIS_ASK.search(norm)
+                                                  and not WHO.search(norm)):  # cited by the corpus, not held by it
                 out.append(name)
         return out
 
