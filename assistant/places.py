@@ -23,7 +23,6 @@ _SUFFIX_COUNTY = re.compile(r"(?:区|县|市|旗)$")
 PROVINCE, CITY, COUNTY = 0, 1, 2
 # A part of a city named right after it that the gazetteer does not list (高新区, 经开区, 新站区)
 _CITY_LEVEL = re.compile(r"^(市?本级|市级|市?人民政府|市?政府|市委|市层面|市里)")  # the city's own level, not a part of it
-_PART_EN = re.compile(r"\b(?:[A-Za-z-]+\s+)?(?:industrial\s+)?(?:development\s+)?(?:district|zone|county|park)\b", re.I)  # English part
 _PART = re.compile(r"^市?((?:(?![的和与及在里])[\u4e00-\u9fff]){1,5}?(?:高新区|新区|开发区|经开区|园区|区|县))")
 
 
@@ -155,14 +154,6 @@ class PlaceResolver:
                 self.areas.append((area, d.doc_id))
         self._place_names = {d.doc_id: d.place for d in documents}
 
-    @staticmethod
-    def _latin_of(area: Division) -> str:
-        """A district's name in pinyin without its suffix (瑶海区 → yaohai), as English questions write it."""
-        from pypinyin import lazy_pinyin  # noqa: PLC0415
-
-        name = re.sub(r"(?:区|县|市)$", "", area.name)
-        return "".join(lazy_pinyin(name if len(name) >= 2 else area.name))
-
     def read(self, text: str) -> PlaceReading:
         docs: list[str] = []
         covered: list[str] = []
@@ -183,24 +174,13 @@ class PlaceResolver:
                     after = text[pos + len(surface):]
                     level = _CITY_LEVEL.match(after) or (surface.endswith("市") and _CITY_LEVEL.match("市" + after))
                     if level:  # 合肥市本级的意见, 合肥市委市政府的意见: the city's own document, which the corpus does not hold
-                        own_level = surface.rstrip("市") + "市" + level.group(1).lstrip("市")
-                        outside_names.append(own_level)
+                        outside_names.append(surface.rstrip("市") + "市" + level.group(1).lstrip("市"))
                         outside += [div for div, _ in wider]
-                        notes += [f"{own_level}的文件不在其中：这些文件中{surface}只有{self._place_names[d]}的文件"
+                        notes += [f"{surface}{level.group(1)}的文件不在其中：这些文件中{surface}只有{self._place_names[d]}的文件"
                                   for _, d in wider]
                         docs = [d for d in docs if d not in [d for _, d in wider]]
                         continue
                     tail = _PART.match(after)
-                    if surface.isascii() and not tail and (part := _PART_EN.search(text)) \
-                            and not any(self._latin_of(area) in text.lower() for div, _ in wider
-                                        for area, d in self.areas if area.within(div)):
-                        # Hefei High-tech Zone, Baohe District of Hefei: a part of the city other than the document's
-                        named = part.group(0).strip() if surface in part.group(0).lower() else f"{surface} {part.group(0).strip()}"
-                        outside_names.append(named)
-                        outside += [div for div, _ in wider]
-                        notes += [f"{named}不在范围内：这些文件中{surface}只有{self._place_names[d]}的文件" for _, d in wider]
-                        docs = [d for d in docs if d not in [d for _, d in wider]]
-                        continue
                     if not tail:  # 合肥 alone: answered from the district's document, saying so
                         notes += [f"这些文件中{surface}只有{self._place_names[d]}的文件，以下据此回答" for _, d in wider]
                     areas = {area.name for div, _ in wider for area, d in self.areas if area.within(div)}

@@ -48,9 +48,6 @@ def test_a_part_of_a_covered_place_maps_to_its_documents(resolver, text, docs):
     ("合肥高新区有维权中心吗", ("合肥高新区",), "合肥只有"),
     ("河南省的知识产权政策", ("河南省",), "不是河南省省级的规定"),
     ("Is there a policy for Shanghai?", ("上海市",), ""),
-    ("合肥市委市政府的意见怎么说", ("合肥市委",), "合肥市委的文件不在其中"),
-    ("is there a policy for the hefei high-tech industrial development zone?", ("hefei high-tech industrial development zone",), "只有"),
-    ("my shop is in baohe district, hefei", ("hefei baohe district",), "只有"),
 ])
 def test_a_place_no_document_covers_is_outside_with_its_scope(resolver, text, outside, note):
     reading = resolver.read(text)
@@ -100,8 +97,3 @@ def test_uncovered_places_are_declined_saying_the_scope(keyword_assistant, quest
     answer = keyword_assistant.ask(question)
     assert answer.abstained and not answer.citations
     assert place in answer.answer
-
-
-def test_the_covered_district_named_in_english_is_inside(resolver):
-    reading = resolver.read("does yaohai district in hefei have a rapid protection center?")
-    assert reading.outside == () and reading.doc_ids == resolver.read("瑶海区的企业").doc_ids != ()
