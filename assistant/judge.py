@@ -76,8 +76,19 @@ RESULTS_ASK = re.compile(r"(?:去年|前年|上一年|今年上半年|已经|实
 # Advice on one's own case (怎么答辩, 会不会坐牢, 官司能不能赢): the documents are policy, not counsel.
 CASE_ADVICE_ASK = re.compile(r"(?:怎么|如何|怎样)(?:答辩|应诉|辩护|写起诉状)|(?:合同|协议|条款)\S{0,12}(?:怎么|如何)写|"
                              r"(?:起诉|发律师函|报警)\S{0,3}好[,，]?还是|还是先(?:发|去|找)|(?:要不要|该不该)(?:起诉|报警|发律师函)|"
-                             r"(?:推荐|哪家好|靠谱的?)\S{0,12}(?:课程|培训|机构|公司|律所|律师|代理)|(?:离婚|继承|遗产)\S{0,20}(?:分割|怎么分|归谁)|会不会(?:坐牢|判刑|被判|被抓|输)|判几年|判多久|"
+                             r"会不会(?:坐牢|判刑|被判|被抓|输)|判几年|判多久|"
                              r"(?:要不要|需不需要|该不该)(?:请|找)律师|(?:能不能|能否|会不会)(?:赢|胜诉|打赢)|能赢吗|胜算|赢面")
+# Not policy either: a recommendation of a firm or course (靠谱的代理机构推荐), family law (离婚时专利怎么分割).
+_RECOMMEND_ASK = re.compile(r"(?:推荐|哪家好|靠谱的?)\S{0,12}(?:课程|培训|机构|公司|律所|律师|代理)")
+_FAMILY_ASK = re.compile(r"(?:离婚|继承|遗产)\S{0,20}(?:分割|怎么分|归谁)")
+_NOT_POLICY = (
+    (CASE_ADVICE_ASK, "问题问的是个案的法律意见，这些政策文件不提供",
+     "这些知识产权保护政策文件不对个案提供法律意见（如何应诉、结果如何）；请咨询律师或当地知识产权维权援助机构。"),
+    (_RECOMMEND_ASK, "问题要的是对具体机构、课程或公司的推荐，这些政策文件不提供",
+     "这些知识产权保护政策文件不推荐具体的机构、课程或公司，我不作推测。"),
+    (_FAMILY_ASK, "问题问的是婚姻家庭方面的事务（财产分割），这些政策文件不涉及",
+     "这些知识产权保护政策文件没有涉及婚姻家庭方面的事务（如离婚、继承时的财产分割），我不作推测。"),
+)
 # Another office's registration procedure or fees (how to file a patent, the official fee).
 PROCEDURE_ASK = re.compile(r"(?:申请|注册|办理|缴纳?|提交)\S{0,8}(?:流程|步骤|手续|材料|官费|年费|申请费|表格)"
                            r"|(?:国家知识产权局|商标局|专利局|版权保护中心|版权局|WIPO|CNIPA)\S{0,20}(?:手续|文件|材料|怎么办|办什么|流程)"
@@ -129,8 +140,8 @@ class AbstainPolicy:
     off_topic_dense_english: float = 0.80
     partial_coverage: float = 0.45  # below this the answer carries a "not clearly covered" notice
     # How much nearer an everyday matter of another kind (other_matters) than the corpus a question
-    # must be: for the far-from-documents decline, and on its own (clearly another matter). Own sets:
-    # in-scope questions without an IP word sit at margin ≥ −0.03, out-of-scope ones at ≤ −0.04 (p90).
+    # must be: for the far-from-documents decline, and on its own (clearly another matter). Tuning sets:
+    # in-scope questions with no IP word where they ask sit at margin ≥ −0.019, out-of-scope ones at ≤ −0.036 (p90).
     other_matter_margin: float = 0.015
     other_matter_clear: float = 0.04
 
@@ -227,9 +238,9 @@ def assess(q: Query, hits: Sequence[Hit], ctx, policy: AbstainPolicy = DEFAULT_P
             partly = f"文件没有写到{what}，以下回答由谁负责。"
     if q.intent in (Intent.CLAUSE_REF, Intent.DEPARTMENT):
         return Verdict()
-    if CASE_ADVICE_ASK.search(asked):
-        return Verdict("问题问的是个案的法律意见，这些政策文件不提供", 0.0,
-                       say="这些知识产权保护政策文件不对个案提供法律意见（如何应诉、结果如何）；请咨询律师或当地知识产权维权援助机构。")
+    for ask, reason, say in _NOT_POLICY:
+        if ask.search(asked):
+            return Verdict(reason, 0.0, say=say)
     if RESULTS_ASK.search(asked):
         if not also_who:
             return Verdict("问题问的是实际结果或数据，文件只规定了目标和措施", 0.0)

@@ -48,3 +48,10 @@ def test_who_carries_a_measure_about_a_cited_document_is_answered(real_assistant
 def test_what_a_cited_document_is_based_on_is_still_answered(real_assistant):
     ans = real_assistant.ask("郑州的实施意见依据的中办文件文号是什么？")
     assert not ans.abstained and "中办发〔2019〕56号" in ans.answer
+
+
+@pytest.mark.parametrize("question, said", [("离婚时商标怎么分割？", "婚姻家庭"), ("郑州有没有靠谱的专利代理机构推荐？", "不推荐具体的机构"),
+                                           ("我被起诉侵犯商业秘密，该怎么答辩？", "不对个案提供法律意见")])
+def test_each_kind_of_matter_outside_policy_is_declined_in_its_own_words(real_assistant, question, said):
+    ans = real_assistant.ask(question)
+    assert ans.abstained and said in ans.answer
