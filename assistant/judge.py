@@ -80,13 +80,14 @@ CASE_ADVICE_ASK = re.compile(r"(?:怎么|如何|怎样)(?:答辩|应诉|辩护|�
                              r"(?:要不要|需不需要|该不该)(?:请|找)律师|(?:能不能|能否|会不会)(?:赢|胜诉|打赢)|能赢吗|胜算|赢面")
 # Not policy either: a recommendation of a firm or course (靠谱的代理机构推荐), family law (离婚时专利怎么分割).
 _RECOMMEND_ASK = re.compile(r"(?:推荐|哪家好|靠谱的?)\S{0,12}(?:课程|培训|机构|公司|律所|律师|代理)")
-_FAMILY_ASK = re.compile(r"(?:离婚|继承|遗产)\S{0,20}(?:分割|怎么分|归谁)")
-_NOT_POLICY = (
-    (CASE_ADVICE_ASK, "问题问的是个案的法律意见，这些政策文件不提供",
+# Family law is told in the story and asked at the end (我离婚了，前夫名下的商标怎么分？): searched in the whole question.
+_FAMILY_ASK = re.compile(r"(?:离婚|前夫|前妻|夫妻|配偶|婚前|婚后|继承|遗产|遗嘱)\S{0,40}(?:分割|怎么分|如何分|归谁|算谁的|分给)")
+_NOT_POLICY = (  # (what is asked, whether it is searched in the whole question, not only where it asks)
+    (CASE_ADVICE_ASK, False, "问题问的是个案的法律意见，这些政策文件不提供",
      "这些知识产权保护政策文件不对个案提供法律意见（如何应诉、结果如何）；请咨询律师或当地知识产权维权援助机构。"),
-    (_RECOMMEND_ASK, "问题要的是对具体机构、课程或公司的推荐，这些政策文件不提供",
+    (_RECOMMEND_ASK, False, "问题要的是对具体机构、课程或公司的推荐，这些政策文件不提供",
      "这些知识产权保护政策文件不推荐具体的机构、课程或公司，我不作推测。"),
-    (_FAMILY_ASK, "问题问的是婚姻家庭方面的事务（财产分割），这些政策文件不涉及",
+    (_FAMILY_ASK, True, "问题问的是婚姻家庭方面的事务（财产分割），这些政策文件不涉及",
      "这些知识产权保护政策文件没有涉及婚姻家庭方面的事务（如离婚、继承时的财产分割），我不作推测。"),
 )
 # Another office's registration procedure or fees (how to file a patent, the official fee).
@@ -238,8 +239,8 @@ def assess(q: Query, hits: Sequence[Hit], ctx, policy: AbstainPolicy = DEFAULT_P
             partly = f"文件没有写到{what}，以下回答由谁负责。"
     if q.intent in (Intent.CLAUSE_REF, Intent.DEPARTMENT):
         return Verdict()
-    for ask, reason, say in _NOT_POLICY:
-        if ask.search(asked):
+    for ask, whole, reason, say in _NOT_POLICY:
+        if ask.search(q.norm if whole else asked):
             return Verdict(reason, 0.0, say=say)
     if RESULTS_ASK.search(asked):
         if not also_who:

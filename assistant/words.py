@@ -50,7 +50,7 @@ def policy_terms() -> tuple[str, ...]:
 def expansion_words() -> frozenset[str]:
     from index.keyword import _synonyms  # noqa: PLC0415
 
-    return frozenset(w for w, _ in _synonyms())
+    return frozenset(w.strip() for w, _ in _synonyms())
 
 
 def is_english(norm: str) -> bool:

@@ -112,7 +112,9 @@ def _glossary() -> tuple[tuple[str, str, bool], ...]:
         if line.strip() and not line.startswith("#") and "\t" in line:
             word, terms = line.split("\t", 1)
             context_only = word.startswith("~")
-            out.append((normalise(word.lstrip("~").strip()), terms.strip(), not context_only))
+            # a trailing space asks for the whole word ("ip " is not "ipad"); an English word is otherwise a prefix
+            word = word.lstrip("~").lstrip()
+            out.append((normalise(word) + (" " if word.endswith(" ") else ""), terms.strip(), not context_only))
     return tuple(out)
 
 
@@ -121,7 +123,10 @@ def _synonyms() -> tuple[tuple[str, str], ...]:
 
 
 def _found(word: str, norm_text: str) -> bool:
-    return bool(re.search(rf"\b{re.escape(word)}", norm_text)) if word.isascii() else word in norm_text
+    if not word.isascii():
+        return word in norm_text
+    whole = r"\b" if word.endswith(" ") else ""
+    return bool(re.search(rf"\b{re.escape(word.strip())}{whole}", norm_text))
 
 
 def ip_words(norm_text: str) -> list[str]:

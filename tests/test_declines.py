@@ -50,7 +50,8 @@ def test_what_a_cited_document_is_based_on_is_still_answered(real_assistant):
     assert not ans.abstained and "中办发〔2019〕56号" in ans.answer
 
 
-@pytest.mark.parametrize("question, said", [("离婚时商标怎么分割？", "婚姻家庭"), ("郑州有没有靠谱的专利代理机构推荐？", "不推荐具体的机构"),
+@pytest.mark.parametrize("question, said", [("离婚时商标怎么分割？", "婚姻家庭"), ("我离婚了，前夫名下的商标怎么分？", "婚姻家庭"),
+                                           ("郑州有没有靠谱的专利代理机构推荐？", "不推荐具体的机构"),
                                            ("我被起诉侵犯商业秘密，该怎么答辩？", "不对个案提供法律意见")])
 def test_each_kind_of_matter_outside_policy_is_declined_in_its_own_words(real_assistant, question, said):
     ans = real_assistant.ask(question)
