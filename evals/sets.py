@@ -18,11 +18,11 @@ OWN, HOLDOUT, BLIND = "questions", "holdout", "blind"
 # dev … dev8: written from seeds/ only by eight helpers, used for tuning like the own set (dev3–dev8
 # were measured once unseen before they were tuned on; dev4 asks in words the documents never use, dev5 is officials',
 # dev6 long stories, English and details no clause prints, dev7 officials and near misses,
-# dev8 the boundary: near misses and answerable lookalikes; dev9 a mixed set, measured unseen at the start and the
-# end of a session before it is tuned on). blind2: a second frozen blind set, written like the first.
+# dev8 the boundary: near misses and answerable lookalikes; dev9 and dev10 mixed sets, dev9 the validation set of one
+# decision (the third glossary batch), dev10 measured unseen). blind2: a second frozen blind set, written like the first.
 KNOWN_SETS = (HERE / f"{OWN}.jsonl", HERE / f"{HOLDOUT}.jsonl", HERE / "dev.jsonl", HERE / "dev2.jsonl",
               HERE / "dev3.jsonl", HERE / "dev4.jsonl", HERE / "dev5.jsonl", HERE / "dev6.jsonl", HERE / "dev7.jsonl",
-              HERE / "dev8.jsonl", HERE / "dev9.jsonl",
+              HERE / "dev8.jsonl", HERE / "dev9.jsonl", HERE / "dev10.jsonl",
               HERE / f"{BLIND}.jsonl", HERE / f"{BLIND}2.jsonl")
 
 
