@@ -297,7 +297,7 @@ class Assistant:
             else:
                 hits = self._by_best_sentence(q, hits)
         figure = q.intent is Intent.FACT or q.asks_target
-        focused = focus(hits, k, targets=self.target_clauses if figure else frozenset())
+        focused = focus(hits, k, targets=self.target_clauses if figure else ())
         return compose.lookup(ctx, q, focused, k, q.intent if q.intent is Intent.FACT else Intent.LOOKUP)
 
     # ------------------------------------------------------------------ the LLM path
@@ -367,9 +367,10 @@ class Assistant:
         return [h for _, h in head] + list(hits[top:])
 
     @cached_property
-    def target_clauses(self) -> frozenset[str]:
-        return frozenset(c.clause_id for c in self.corpus.clauses
-                         if _TARGET_SENTENCE.search(c.body) or c.title.endswith("目标"))
+    def target_clauses(self) -> tuple[str, ...]:
+        """The clauses that set targets, in corpus order (an answer's order must not follow hash seeds)."""
+        return tuple(c.clause_id for c in self.corpus.clauses
+                     if _TARGET_SENTENCE.search(c.body) or c.title.endswith("目标"))
 
     def _best_per_doc(self, q: Query, mode: Mode | None) -> list[Hit]:
         """One matching measure per compared place, in the order the places were named."""
@@ -379,7 +380,7 @@ class Assistant:
             groups.setdefault(self.view.place_of(doc_id), []).append(doc_id)
         best = []
         for place_docs in groups.values():
-            keep = self.target_clauses if q.asks_target else frozenset()
+            keep = self.target_clauses if q.asks_target else ()
             hits = measures_first(self.search(q, 3, mode, doc_ids=place_docs), keep)
             if hits:
                 best.append(hits[0])

@@ -5,7 +5,7 @@ answer (not the whole list), and whether a target question names a subject of it
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import replace
 
 from .query import Query
@@ -37,9 +37,9 @@ def with_earlier(hits: Sequence[Hit], earlier: Sequence[str], weight: float = EA
     return sorted(moved, key=lambda h: -h.score)
 
 
-def targets_first(hits: Sequence[Hit], doc_ids: Sequence[str], setting: frozenset[str]) -> list[Hit]:
+def targets_first(hits: Sequence[Hit], doc_ids: Sequence[str], setting: Sequence[str]) -> list[Hit]:
     """Asked for targets: the clauses that set them (a sentence "到2025年…") first, in the
-    order retrieval found them, then those of the named documents it missed."""
+    order retrieval found them, then those of the named documents it missed, in `setting`'s order."""
     found = [h for h in hits if h.clause_id in setting]
     seen = {h.clause_id for h in found}
     missed = [Hit(cid, 0.0) for cid in setting if cid not in seen and (not doc_ids or cid.split("#")[0] in doc_ids)]
@@ -51,7 +51,7 @@ def targets_first(hits: Sequence[Hit], doc_ids: Sequence[str], setting: frozense
     return head + [h for h in hits if h.clause_id not in seen]
 
 
-def measures_first(hits: Sequence[Hit], keep: frozenset[str] = frozenset()) -> list[Hit]:
+def measures_first(hits: Sequence[Hit], keep: Collection[str] = ()) -> list[Hit]:
     """Numbered measures before front matter and chapter text (which carry no units), except the
     chapter texts in `keep` (the targets of 总体要求, asked for targets)."""
     return sorted(hits, key=lambda h: h.clause_id.endswith(".0") and h.clause_id not in keep)
@@ -70,7 +70,7 @@ def with_units_first(hits: Sequence[Hit], ctx, ratio: float = 0.7, within: int =
 
 
 def focus(hits: Sequence[Hit], k: int, ratio: float = 0.75, most: int = 3,
-           targets: frozenset[str] = frozenset(), target_ratio: float = 0.25) -> list[Hit]:
+           targets: Collection[str] = (), target_ratio: float = 0.25) -> list[Hit]:
     """The hits that answer, not the whole result list: the best one, and the next ones only
     while their keyword evidence stays close to it (dense evidence for English questions).
     Asked for a figure, a clause that sets targets (主要目标) joins on weaker evidence: the
