@@ -15,6 +15,7 @@ from index import Clause, Document
 
 from . import compare as comparing
 from .answer import Answer, Citation, Intent
+from .english import place_en
 from .query import Query
 from .lead import Names, gist, lead_sentences, tighten
 from .quotes import best_quote
@@ -212,6 +213,18 @@ def compare(ctx: Context, q: Query, best: Sequence[Hit]) -> Answer:
     parts = [comparing.lead(sides), comparing.table(names, sides), comparing.same_and_different(sides)]
     return Answer(question=q.question, answer="\n\n".join(p for p in parts if p), abstained=False,
                   citations=citations, intent=Intent.COMPARE)
+
+
+def outside_note(ctx: Context, q: Query) -> str:
+    """A covered place asked beside one the corpus does not cover (开封和郑州有什么不同): which one is answered."""
+    if not (q.foreign_places and q.doc_ids):
+        return ""
+    outside = "、".join(q.foreign_places)
+    if q.english:
+        places = ", ".join(dict.fromkeys(place_en(ctx.documents[d]) for d in q.doc_ids))
+        return f"{outside} is not covered by these documents; this answers for {places} only."
+    places = "、".join(dict.fromkeys(ctx.documents[d].place for d in q.doc_ids))
+    return f"{outside}不在这些文件范围内，以下只回答{places}的规定。"
 
 
 def abstain(ctx: Context, q: Query, nearest: Clause | None, reason: str = "", say: str = "") -> Answer:

@@ -196,6 +196,8 @@ class Assistant:
                                         f"以下是文中与问题最相关的条款。", answer.notice)
         if q.scope_note and not answer.abstained:  # 合肥 answered from 瑶海区's document: say so first
             answer.notice = with_notice(q.scope_note + "。", answer.notice)
+        if q.foreign_places and not answer.abstained:  # 开封和郑州…: only 郑州 is answered, and it says so
+            answer.notice = with_notice(compose.outside_note(self.ctx, q), answer.notice)
         notes = []
         if q.corrections:
             notes.append("已将" + "，".join(f"“{a}”按“{b}”" for a, b in q.corrections) + "理解。")

@@ -97,3 +97,13 @@ def test_uncovered_places_are_declined_saying_the_scope(keyword_assistant, quest
     answer = keyword_assistant.ask(question)
     assert answer.abstained and not answer.citations
     assert place in answer.answer
+
+
+@pytest.mark.parametrize("question, said", [
+    ("开封和郑州在知识产权保护上有什么不同？", "开封不在这些文件范围内，以下只回答郑州的规定"),
+    ("Compare Kaifeng and Zhengzhou on trade secret protection", "not covered by these documents; this answers for Zhengzhou only"),
+])
+def test_a_covered_place_beside_an_uncovered_one_is_answered_and_says_which(real_assistant, question, said):
+    ans = real_assistant.ask(question)
+    assert not ans.abstained and ans.citations[0].clause_id.startswith("zhengzhou-")
+    assert said in ans.notice
