@@ -7,7 +7,10 @@ import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from index import english_unit_names
+
 from .units_lookup import UnitMatch
+from .words import ascii_find
 
 if TYPE_CHECKING:
     from .query import CorpusView
@@ -89,10 +92,14 @@ def unlisted_unit(norm: str, view: CorpusView, doc_ids: Sequence[str], places: S
     for p in sorted(places, key=len, reverse=True):
         rest = rest.replace(p, " ")
     m = _ORGAN.search(rest)
-    if not m:
+    english = [p for phrases in english_unit_names().values() for p in phrases if ascii_find(rest, p) >= 0]
+    if m:
+        name = m.group(0)
+        for surface, _, _ in view.places.gazetteer.find(name):  # 瑶海区市场监管局 → 区市场监管局
+            if name.startswith(surface) and len(name) > len(surface) + 2:
+                name = name[len(surface) - 1:] if surface[-1] in "市区县" else name[len(surface):]
+    elif english:  # the market regulation bureau of Xinxiang: the longest phrase, as the user wrote it
+        name = max(english, key=len)
+    else:
         return ""
-    name = m.group(0)
-    for surface, _, _ in view.places.gazetteer.find(name):  # 瑶海区市场监管局 → 区市场监管局
-        if name.startswith(surface) and len(name) > len(surface) + 2:
-            name = name[len(surface) - 1:] if surface[-1] in "市区县" else name[len(surface):]
     return name if duty_ask(rest, [UnitMatch(doc_ids[0], name, name)], places) else ""

@@ -215,6 +215,15 @@ def compare(ctx: Context, q: Query, best: Sequence[Hit]) -> Answer:
                   citations=citations, intent=Intent.COMPARE)
 
 
+def unlisted_note(ctx: Context, q: Query) -> str:
+    """Asked what a unit carries where the named documents list no units (新乡市场监管局负责哪些)."""
+    names = "、".join(f"《{ctx.documents[d].short_name}》" for d in q.doc_ids)
+    if q.english:
+        return (f"{names} assigns no responsible units to its measures, so the measures the {q.unlisted_unit} "
+                f"carries cannot be listed from it; below are the measures nearest the question.")
+    return f"{names}没有为各项措施列明责任单位，无法据此列出{q.unlisted_unit}承担的措施；以下是文中与问题最相关的条款。"
+
+
 def outside_note(ctx: Context, q: Query) -> str:
     """A covered place asked beside one the corpus does not cover (开封和郑州有什么不同): which one is answered."""
     if not (q.foreign_places and q.doc_ids):

@@ -259,7 +259,7 @@ def assess(q: Query, hits: Sequence[Hit], ctx, policy: AbstainPolicy = DEFAULT_P
         if has_dense and dense < policy.min_dense_english and hits[0].keyword <= 0 \
                 and not (q.about_document and q.doc_ids):
             return Verdict(f"检索证据不足（英文问题，语义相似度 {dense:.2f}）", 0.0)
-        if has_dense and not (q.speaks_of_ip or q.units or q.asks_target or q.about_document) \
+        if has_dense and not (q.speaks_of_ip or q.units or q.unlisted_unit or q.asks_target or q.about_document) \
                 and dense < policy.off_topic_dense_english:
             return Verdict(f"问题与这些文件的内容相距较远（英文问题，语义相似度 {dense:.2f}）", 0.0)
         return Verdict(confidence=min(1.0, max(0.0, (dense - 0.7) / 0.2)) if has_dense else 0.5, notice=partly)

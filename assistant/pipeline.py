@@ -191,9 +191,7 @@ class Assistant:
         answer.question = clean(capped(question, self.settings.retrieval.max_question_chars)[0])
         answer.rewritten = q.question if q.question != answer.question[: len(q.question)] else ""
         if q.unlisted_unit and not answer.abstained:  # 新乡市场监管局负责哪些: that document assigns no units
-            names = "、".join(f"《{self.ctx.documents[d].short_name}》" for d in q.doc_ids)
-            answer.notice = with_notice(f"{names}没有为各项措施列明责任单位，无法据此列出{q.unlisted_unit}承担的措施；"
-                                        f"以下是文中与问题最相关的条款。", answer.notice)
+            answer.notice = with_notice(compose.unlisted_note(self.ctx, q), answer.notice)
         if q.scope_note and not answer.abstained:  # 合肥 answered from 瑶海区's document: say so first
             answer.notice = with_notice(q.scope_note + "。", answer.notice)
         if q.foreign_places and not answer.abstained:  # 开封和郑州…: only 郑州 is answered, and it says so

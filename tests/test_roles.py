@@ -249,6 +249,12 @@ def test_a_duty_question_where_no_units_are_listed_says_so(keyword_assistant, qu
     assert not ans.abstained and "没有为各项措施列明责任单位" in ans.notice and unit in ans.notice
 
 
+def test_an_english_duty_question_where_no_units_are_listed_says_so_in_english(real_assistant):
+    ans = real_assistant.ask("Which measures does the Xinxiang market regulation bureau carry?")
+    assert not ans.abstained and ans.citations[0].clause_id.startswith("xinxiang-")
+    assert "assigns no responsible units" in ans.notice and "market regulation bureau" in ans.notice
+
+
 @pytest.mark.parametrize("question, unit", [("郑州人设局有哪些任务", "市人社局"), ("信阳市检查院有哪些任务", "市检察院"),
                                             ("信阳中院在这个落实意见里都有啥任务", "市中级人民法院"),
                                             ("郑州市场监管局 所有责任条款", "市市场监管局"),
