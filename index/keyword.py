@@ -118,15 +118,21 @@ def _glossary() -> tuple[tuple[str, str, bool], ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=1)
 def _synonyms() -> tuple[tuple[str, str], ...]:
     return tuple((word, terms) for word, terms, _ in _glossary())
+
+
+@lru_cache(maxsize=None)
+def _english(word: str) -> re.Pattern[str]:
+    whole = r"\b" if word.endswith(" ") else ""
+    return re.compile(rf"\b{re.escape(word.strip())}{whole}")
 
 
 def _found(word: str, norm_text: str) -> bool:
     if not word.isascii():
         return word in norm_text
-    whole = r"\b" if word.endswith(" ") else ""
-    return bool(re.search(rf"\b{re.escape(word.strip())}{whole}", norm_text))
+    return word.strip() in norm_text and _english(word).search(norm_text) is not None  # the substring test is the cheap filter
 
 
 def ip_words(norm_text: str) -> list[str]:
