@@ -92,7 +92,7 @@ def unlisted_unit(norm: str, view: CorpusView, doc_ids: Sequence[str], places: S
     for p in sorted(places, key=len, reverse=True):
         rest = rest.replace(p, " ")
     m = _ORGAN.search(rest)
-    english = [p for phrases in english_unit_names().values() for p in phrases if ascii_find(rest, p) >= 0]
+    english = [] if m else [p for phrases in english_unit_names().values() for p in phrases if ascii_find(rest, p) >= 0]
     if m:
         name = m.group(0)
         for surface, _, _ in view.places.gazetteer.find(name):  # 瑶海区市场监管局 → 区市场监管局
